@@ -1,0 +1,1 @@
+"""extended-anitrakt: MyAnimeList -> Trakt mappings enriched with Trakt metadata, built nightly."""

@@ -1,0 +1,122 @@
+"""Configuration: YAML defaults, then ``.env`` and the environment, then flags -> one frozen Config."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from dotenv import dotenv_values
+
+from pipeline.errors import PipelineError
+
+DEFAULTS_FILE = Path(__file__).with_name("config.yaml")
+REPO_ROOT = Path(__file__).resolve().parent.parent
+SCHEMAS_DIR = REPO_ROOT / "schemas"
+
+# Environment variable -> Config field. The first four are the contract's; the rest tune the client.
+ENVIRONMENT = {
+    "TRAKT_API_KEY": "api_key",
+    "TRAKT_API_URL": "api_url",
+    "ANITRAKT_TV_URL": "tv_url",
+    "ANITRAKT_MOVIES_URL": "movies_url",
+    "TRAKT_REFRESH_DAYS": "refresh_days",
+    "TRAKT_RATE_LIMIT_CALLS": "rate_limit_calls",
+    "TRAKT_RATE_LIMIT_PERIOD": "rate_limit_period",
+    "TRAKT_MAX_RETRIES": "max_retries",
+    "TRAKT_TIMEOUT": "timeout",
+    "ANITRAKT_SHRINK_THRESHOLD": "shrink_threshold",
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Config:
+    api_key: str | None
+    api_url: str
+    tv_url: str
+    movies_url: str
+    cache_dir: Path
+    upstream_dir: Path
+    trakt_cache: Path
+    run_summary: Path
+    output_dir: Path
+    overrides_dir: Path
+    schemas_dir: Path = SCHEMAS_DIR
+    refresh_days: float
+    timeout: float
+    max_retries: int
+    backoff: float
+    backoff_max: float
+    retry_after_max: float
+    rate_limit_calls: int
+    rate_limit_period: float
+    circuit_breaker_failures: int
+    shrink_threshold: float
+    download_timeout: float
+
+    def replace(self, **changes: Any) -> Config:
+        return dataclasses.replace(self, **changes)
+
+
+def _defaults(path: Path) -> dict[str, Any]:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise PipelineError(f"{path}: cannot read the configuration ({exc})") from None
+    paths, trakt, upstream = raw["paths"], raw["trakt"], raw["upstream"]
+    return {
+        "api_key": None,
+        "api_url": raw["trakt_api_url"],
+        "tv_url": raw["anitrakt_tv_url"],
+        "movies_url": raw["anitrakt_movies_url"],
+        **{name: Path(value) for name, value in paths.items()},
+        "refresh_days": trakt["refresh_days"],
+        "timeout": trakt["timeout_seconds"],
+        "max_retries": trakt["max_retries"],
+        "backoff": trakt["backoff_seconds"],
+        "backoff_max": trakt["backoff_max_seconds"],
+        "retry_after_max": trakt["retry_after_max_seconds"],
+        "rate_limit_calls": trakt["rate_limit_calls"],
+        "rate_limit_period": trakt["rate_limit_period_seconds"],
+        "circuit_breaker_failures": trakt["circuit_breaker_failures"],
+        "shrink_threshold": upstream["shrink_threshold"],
+        "download_timeout": upstream["download_timeout_seconds"],
+    }
+
+
+def _coerce(name: str, value: str, like: object) -> object:
+    try:
+        if isinstance(like, bool):
+            return value.strip().lower() in ("1", "true", "yes")
+        if isinstance(like, int):
+            return int(value)
+        if isinstance(like, float):
+            return float(value)
+    except ValueError:
+        raise PipelineError(f"{name}={value!r}: expected a number") from None
+    return value
+
+
+def load_config(
+    flags: Mapping[str, Any] | None = None,
+    *,
+    environ: Mapping[str, str] | None = None,
+    dotenv: Path | None = Path(".env"),
+    defaults_file: Path = DEFAULTS_FILE,
+) -> Config:
+    """Defaults from ``config.yaml``, overridden by ``.env``, then the environment, then ``flags``."""
+    values = _defaults(defaults_file)
+    env: dict[str, str] = {}
+    if dotenv is not None and dotenv.is_file():
+        env.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    env.update(os.environ if environ is None else environ)
+    for variable, field in ENVIRONMENT.items():
+        if env.get(variable):
+            values[field] = _coerce(variable, env[variable], values[field])
+    values.update({k: v for k, v in (flags or {}).items() if v is not None})
+    values["api_url"] = str(values["api_url"]).rstrip("/")
+    return Config(**values)
