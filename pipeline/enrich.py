@@ -1,0 +1,434 @@
+"""Workflow step 2: join upstream + overrides + previous output with Trakt; write ``output/``.
+
+Load the upstream lists, the overrides and what is published now; look every mapping up on Trakt
+(through the cache); decide each MAL id's entry; write the output and not-found files atomically,
+plus ``meta.json`` when the data changed and a run summary for the report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline import changes, logs, upstream
+from pipeline.config import Config, load_config
+from pipeline.errors import PipelineError
+from pipeline.jsonio import load_json, write_json
+from pipeline.models import (
+    KINDS,
+    META_FILE,
+    NOT_FOUND_FILE,
+    OUTPUT_FILE,
+    OVERRIDE_FILE,
+    SCHEMA_VERSION,
+    UPSTREAM_FILE,
+    Kind,
+    Mapping,
+    movie_entry,
+    not_found_entry,
+    show_entry,
+)
+from pipeline.progress import Progress
+from pipeline.trakt import Status, TraktClient
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Options:
+    kinds: tuple[Kind, ...] = KINDS
+    inputs: dict[Kind, Path] = field(default_factory=dict)  # --tv / --movies; default .cache/upstream/
+    output: Path | None = None  # --output, for a single list
+    force: bool = False
+    allow_shrink: bool = False
+    progress: bool = True
+    verbose: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """The outcome of looking one mapping up on Trakt."""
+
+    status: Status
+    entry: dict[str, Any] | None = None
+    season_found: bool = False
+    trakt_title: str | None = None
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class Published:
+    """One kind's files: what is there now, then what this run decided."""
+
+    output_path: Path
+    not_found_path: Path
+    old_output: list[dict[str, Any]]
+    old_not_found: list[dict[str, Any]]
+    output: dict[int, dict[str, Any]] = field(default_factory=dict)
+    not_found: dict[int, dict[str, Any]] = field(default_factory=dict)
+    old_output_by_id: dict[int, dict[str, Any]] = field(init=False)
+    old_not_found_by_id: dict[int, dict[str, Any]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.old_output_by_id = changes.by_mal_id(self.old_output)
+        self.old_not_found_by_id = changes.by_mal_id(self.old_not_found)
+
+
+def _load_published(path: Path) -> list[dict[str, Any]]:
+    data = load_json(path, missing=[])
+    if not isinstance(data, list):
+        raise PipelineError(f"{path}: expected a JSON list; restore it from git before running enrich")
+    return data
+
+
+def _paths(config: Config, options: Options, kind: Kind) -> tuple[Path, Path]:
+    if options.output is not None:
+        return options.output, options.output.with_name(f"not_exist_{options.output.name}")
+    return config.output_dir / OUTPUT_FILE[kind], config.output_dir / NOT_FOUND_FILE[kind]
+
+
+def _guard_shrink(lists: dict[Kind, upstream.UpstreamList], published: dict[Kind, Published], config: Config) -> None:
+    """Refuse an upstream list that lost more than the threshold of what is published now."""
+    for kind, listed in lists.items():
+        now = len(published[kind].old_output) + len(published[kind].old_not_found)
+        distinct = len({entry["mal_id"] for _, entry in listed.entries})
+        if now and distinct < now * (1 - config.shrink_threshold):
+            raise PipelineError(
+                f"upstream {listed.name} has {distinct:,} MAL ids, {1 - distinct / now:.0%} fewer than the {now:,}"
+                f" published (limit {config.shrink_threshold:.0%}); nothing published changed. If the shrink is"
+                " intended, run again with --allow-shrink (the nightly's allow_shrink input)"
+            )
+
+
+def build_mappings(
+    lists: dict[Kind, upstream.UpstreamList], overrides: list[tuple[str, dict[str, Any]]]
+) -> tuple[dict[Kind, dict[int, list[Mapping]]], list[dict[str, Any]]]:
+    """Group the upstream entries by MAL id per kind, then apply the overrides; report duplicates."""
+    groups: dict[Kind, dict[int, list[Mapping]]] = {kind: {} for kind in lists}
+    for kind, listed in lists.items():
+        for position, entry in listed.entries:
+            groups[kind].setdefault(entry["mal_id"], []).append(
+                Mapping(
+                    mal_id=entry["mal_id"],
+                    mal_title=entry["title"],
+                    trakt_id=entry["trakt_id"],
+                    kind=kind,
+                    season=entry.get("season") if kind == "shows" else None,
+                    source=f"{listed.name}[{position}]",
+                )
+            )
+    duplicates = [
+        {"kind": kind, "mal_id": mal_id, "candidates": [f"{m.source}: trakt {m.trakt_id}" for m in found]}
+        for kind in groups
+        for mal_id, found in sorted(groups[kind].items())
+        if len(found) > 1
+    ]
+    counters: dict[str, int] = {}
+    for file_name, override in overrides:
+        position = counters[file_name] = counters.get(file_name, -1) + 1
+        corrects: Kind = "shows" if file_name == OVERRIDE_FILE["shows"] else "movies"
+        target: Kind = override["trakt"]["type"]
+        mal_id = override["myanimelist"]["id"]
+        groups.get(corrects, {}).pop(mal_id, None)
+        if target in groups:
+            groups[target][mal_id] = [
+                Mapping(
+                    mal_id=mal_id,
+                    mal_title=override["myanimelist"]["title"],
+                    trakt_id=override["trakt"]["id"],
+                    kind=target,
+                    season=override["trakt"].get("season", {}).get("number") if target == "shows" else None,
+                    source=f"{file_name}[{position}]",
+                    override_title=override["trakt"]["title"],
+                )
+            ]
+    return groups, duplicates
+
+
+def resolve(client: TraktClient, mapping: Mapping) -> Resolved:
+    """Look one mapping up; a failed call is ``failed``, never a not-found or a split cour."""
+    if mapping.kind == "movies":
+        movie = client.movie(mapping.trakt_id)
+        if movie.value is None:
+            return Resolved(movie.status, detail=movie.detail)
+        return Resolved("ok", movie_entry(mapping, movie.value), True, movie.value.title)
+    show = client.show(mapping.trakt_id)
+    if show.value is None:
+        return Resolved(show.status, detail=show.detail)
+    seasons = client.seasons(mapping.trakt_id)
+    if seasons.value is None:
+        detail = seasons.detail or f"/shows/{mapping.trakt_id}/seasons answered 404 although the show exists"
+        return Resolved("failed", detail=detail)
+    season = next((s for s in seasons.value if s.number == mapping.season), None)
+    return Resolved("ok", show_entry(mapping, show.value, season), season is not None, show.value.title)
+
+
+def choose(results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
+    """Of a MAL id's candidates: the last one found with its season, else (if none failed) the last."""
+    found = [pair for pair in results if pair[1].status == "ok" and pair[1].season_found]
+    if found:
+        return found[-1]
+    failed = [pair for pair in results if pair[1].status == "failed"]
+    return failed[-1] if failed else results[-1]
+
+
+@dataclass(slots=True)
+class Run:
+    """Everything one enrich run decided, for the files and the summary."""
+
+    published: dict[Kind, Published]
+    duplicates: list[dict[str, Any]]
+    title_mismatches: list[dict[str, Any]] = field(default_factory=list)
+    stale: list[dict[str, Any]] = field(default_factory=list)
+    failed_new: list[dict[str, Any]] = field(default_factory=list)
+
+
+def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> None:
+    mapping, resolved = choose(results)
+    files = run.published[kind]
+    mal_id = mapping.mal_id
+    if len(results) > 1:
+        for duplicate in run.duplicates:
+            if duplicate["kind"] == kind and duplicate["mal_id"] == mal_id:
+                duplicate["chosen"] = mapping.source
+    if mapping.override_title is not None and resolved.trakt_title not in (None, mapping.override_title):
+        run.title_mismatches.append(
+            {
+                "kind": kind,
+                "mal_id": mal_id,
+                "source": mapping.source,
+                "trakt_id": mapping.trakt_id,
+                "override_title": mapping.override_title,
+                "trakt_title": resolved.trakt_title,
+            }
+        )
+    if resolved.status == "ok" and resolved.entry is not None:
+        files.output[mal_id] = resolved.entry
+    elif resolved.status == "not_found":
+        files.not_found[mal_id] = not_found_entry(mapping)
+    else:
+        previous_output = files.old_output_by_id.get(mal_id)
+        previous_missing = files.old_not_found_by_id.get(mal_id)
+        record = {"kind": kind, "mal_id": mal_id, "title": mapping.mal_title, "reason": resolved.detail}
+        if previous_output is not None:
+            files.output[mal_id] = previous_output
+            run.stale.append(record)
+        elif previous_missing is not None:
+            files.not_found[mal_id] = previous_missing
+            run.stale.append(record)
+        else:
+            run.failed_new.append(record)
+
+
+def _look_up_all(client: TraktClient, groups: dict[Kind, dict[int, list[Mapping]]], run: Run, options: Options) -> None:
+    total = sum(len(found) for found in groups.values())
+    progress = Progress(total, enabled=options.progress, stats=client.stats)
+    for kind, found in groups.items():
+        for mal_id in sorted(found):
+            results = [(mapping, resolve(client, mapping)) for mapping in found[mal_id]]
+            decide(run, kind, results)
+            if options.verbose:
+                mapping, resolved = choose(results)
+                logger.info(
+                    "enrich: %s %d %r -> trakt %d: %s%s",
+                    kind,
+                    mal_id,
+                    mapping.mal_title,
+                    mapping.trakt_id,
+                    resolved.status,
+                    " (split cour)" if resolved.status == "ok" and not resolved.season_found else "",
+                )
+            progress.advance()
+    progress.finish()
+
+
+def _sorted(entries: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    return [entries[mal_id] for mal_id in sorted(entries)]
+
+
+def _write_meta(config: Config, lists: dict[Kind, upstream.UpstreamList], now: datetime) -> None:
+    """``meta.json`` describes the data; rewritten only when a data file changed, so it never commits alone."""
+    path = config.output_dir / META_FILE
+    old = load_json(path, missing={})
+    previous_upstream = old.get("upstream", {}) if isinstance(old, dict) else {}
+    files = {}
+    for kind in KINDS:
+        for name in (OUTPUT_FILE[kind], NOT_FOUND_FILE[kind]):
+            files[name] = {"entries": len(load_json(config.output_dir / name, missing=[]))}
+    sources = {}
+    for kind in KINDS:
+        name = UPSTREAM_FILE[kind]
+        if kind in lists:
+            sources[name] = {"sha256": lists[kind].sha256, "entries": lists[kind].total}
+        elif name in previous_upstream:
+            sources[name] = previous_upstream[name]
+    meta = {
+        "schema_version": SCHEMA_VERSION,
+        "last_changed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "files": files,
+        "upstream": sources,
+    }
+    write_json(path, meta)
+
+
+def _summary(
+    run: Run, lists: dict[Kind, upstream.UpstreamList], client: TraktClient, options: Options, started: datetime
+) -> dict[str, Any]:
+    files: dict[str, Any] = {}
+    kind_changes: dict[str, Any] = {}
+    for kind, files_of_kind in run.published.items():
+        new_output, new_missing = _sorted(files_of_kind.output), _sorted(files_of_kind.not_found)
+        files[files_of_kind.output_path.name] = {"entries": len(new_output)}
+        files[files_of_kind.not_found_path.name] = {"entries": len(new_missing)}
+        kind_changes[kind] = changes.diff(
+            files_of_kind.old_output, new_output, files_of_kind.old_not_found, new_missing
+        )
+    return {
+        "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "finished": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "force": options.force,
+        "files": files,
+        "changes": kind_changes,
+        "duplicates": run.duplicates,
+        "override_title_mismatches": run.title_mismatches,
+        "stale": run.stale,
+        "failed_new": run.failed_new,
+        "skipped_upstream": [message for listed in lists.values() for message in listed.skipped],
+        "requests": {
+            "made": client.stats.requests,
+            "from_cache": client.stats.from_cache,
+            "retries": client.stats.retries,
+            "throttled": client.stats.throttled,
+            "failed": client.stats.failed,
+        },
+    }
+
+
+def enrich(
+    config: Config, options: Options, *, client_factory: Callable[..., TraktClient] = TraktClient
+) -> dict[str, Any]:
+    """The whole step; returns the run summary (also written to ``config.run_summary``)."""
+    from pipeline.validate import load_overrides
+
+    started = datetime.now(UTC)
+    lists = {
+        kind: upstream.load(options.inputs.get(kind, config.upstream_dir / UPSTREAM_FILE[kind]), kind)
+        for kind in options.kinds
+    }
+    for listed in lists.values():
+        for message in listed.skipped:
+            logger.warning("enrich: skipped %s", message)
+    overrides = load_overrides(config.overrides_dir)
+    published = {}
+    for kind in options.kinds:
+        output_path, not_found_path = _paths(config, options, kind)
+        published[kind] = Published(
+            output_path, not_found_path, _load_published(output_path), _load_published(not_found_path)
+        )
+    if not options.allow_shrink:
+        _guard_shrink(lists, published, config)
+    groups, duplicates = build_mappings(lists, overrides)
+    for duplicate in duplicates:
+        logger.warning("enrich: MAL id %(mal_id)d is listed more than once: %(candidates)s", duplicate)
+    run = Run(published, duplicates)
+    client = client_factory(config, force=options.force)
+    try:
+        _look_up_all(client, groups, run, options)
+        changed = False
+        for files in published.values():
+            changed |= write_json(files.not_found_path, _sorted(files.not_found))
+            changed |= write_json(files.output_path, _sorted(files.output))
+        if options.output is None and (changed or not (config.output_dir / META_FILE).exists()):
+            _write_meta(config, lists, started)
+        client.prune()
+    finally:
+        client.close()
+    summary = _summary(run, lists, client, options, started)
+    write_json(config.run_summary, summary)
+    return summary
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.enrich",
+        description="Enrich the upstream MAL->Trakt lists with Trakt metadata and write output/.",
+        allow_abbrev=False,
+    )
+    parser.add_argument(
+        "--tv", "-tv", type=Path, metavar="FILE", help="input TV list (default .cache/upstream/tv.json)"
+    )
+    parser.add_argument("--movies", "-movies", type=Path, metavar="FILE", help="input movie list")
+    parser.add_argument("--output", "-output", type=Path, metavar="FILE", help="output file (one list only)")
+    parser.add_argument("--api-key", "-api-key", metavar="KEY", help="Trakt client id (else TRAKT_API_KEY or .env)")
+    parser.add_argument("--verbose", "-verbose", action="store_true", help="log every entry and request")
+    parser.add_argument("--no-progress", "-no-progress", action="store_true", help="no progress bar or lines")
+    parser.add_argument("--force", "-force", action="store_true", help="ignore the cache, re-fetch everything")
+    parser.add_argument(
+        "--allow-shrink", "-allow-shrink", action="store_true", help="accept upstream lists that shrank past the limit"
+    )
+    return parser
+
+
+def _options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Options:
+    inputs: dict[Kind, Path] = {}
+    if args.tv is not None:
+        inputs["shows"] = args.tv
+    if args.movies is not None:
+        inputs["movies"] = args.movies
+    kinds = tuple(kind for kind in KINDS if kind in inputs) or KINDS
+    if args.output is not None and len(kinds) != 1:
+        parser.error("--output names one file: give it with --tv or with --movies, not both")
+    return Options(
+        kinds=kinds,
+        inputs=inputs,
+        output=args.output,
+        force=args.force,
+        allow_shrink=args.allow_shrink,
+        progress=not args.no_progress,
+        verbose=args.verbose,
+    )
+
+
+def _api_key(config: Config) -> Config:
+    if config.api_key:
+        return config
+    if sys.stdin.isatty() and sys.stderr.isatty():
+        key = getpass.getpass("Trakt API key (client id): ").strip()
+        if key:
+            return config.replace(api_key=key)
+    raise PipelineError("no Trakt API key: give --api-key KEY, set TRAKT_API_KEY, or put TRAKT_API_KEY=... in .env")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    options = _options(args, parser)
+    config = load_config({"api_key": args.api_key})
+    logs.setup(verbose=args.verbose, secrets=[config.api_key or ""])
+    try:
+        config = _api_key(config)
+        logs.add_secret(config.api_key or "")
+        summary = enrich(config, options)
+    except PipelineError as exc:
+        logger.error("enrich: %s", exc)
+        return 1
+    requests = summary["requests"]
+    logger.info(
+        "enrich: done: %s; %d Trakt requests, %d answers from cache, %d kept stale",
+        ", ".join(f"{name} {info['entries']:,}" for name, info in summary["files"].items()),
+        requests["made"],
+        requests["from_cache"],
+        len(summary["stale"]),
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

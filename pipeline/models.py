@@ -1,0 +1,109 @@
+"""Typed records, and the one place that turns them into the published JSON (keys in the spec's order)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Kind = Literal["shows", "movies"]
+KINDS: tuple[Kind, ...] = ("shows", "movies")
+
+# Upstream list, output file and not-found file of each kind.
+UPSTREAM_FILE: dict[Kind, str] = {"shows": "tv.json", "movies": "movies.json"}
+OUTPUT_FILE: dict[Kind, str] = {"shows": "tv_ex.json", "movies": "movies_ex.json"}
+NOT_FOUND_FILE: dict[Kind, str] = {"shows": "not_exist_tv_ex.json", "movies": "not_exist_movies_ex.json"}
+OVERRIDE_FILE: dict[Kind, str] = {"shows": "override_tv.json", "movies": "override_movies.json"}
+META_FILE = "meta.json"
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Mapping:
+    """One MAL entry to look up on Trakt, from an upstream list or an override."""
+
+    mal_id: int
+    mal_title: str
+    trakt_id: int
+    kind: Kind
+    season: int | None  # shows only
+    source: str  # where it came from, for messages: "tv.json[12]" or "override_tv.json[0]"
+    override_title: str | None = None  # the override's trakt.title, to spot mistyped ids
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Show:
+    trakt_id: int
+    title: str
+    slug: str
+    year: int | None
+    tvdb: int | None
+    tmdb: int | None
+    imdb: str | None
+    tvrage: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Season:
+    trakt_id: int
+    number: int
+    tvdb: int | None
+    tmdb: int | None
+    tvrage: int | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Movie:
+    trakt_id: int
+    title: str
+    slug: str
+    year: int | None
+    tmdb: int | None
+    imdb: str | None
+
+
+def show_entry(mapping: Mapping, show: Show, season: Season | None) -> dict[str, Any]:
+    """An OutputShow; ``season`` None means MAL's season is missing on Trakt: a split cour."""
+    return {
+        "myanimelist": {"title": mapping.mal_title, "id": mapping.mal_id},
+        "trakt": {
+            "title": show.title,
+            "id": show.trakt_id,
+            "slug": show.slug,
+            "type": "shows",
+            "is_split_cour": season is None,
+            "release_year": show.year,
+            "season": None
+            if season is None
+            else {
+                "id": season.trakt_id,
+                "number": season.number,
+                "externals": {"tvdb": season.tvdb, "tmdb": season.tmdb, "tvrage": season.tvrage},
+            },
+            "externals": {"tvdb": show.tvdb, "tmdb": show.tmdb, "imdb": show.imdb, "tvrage": show.tvrage},
+        },
+    }
+
+
+def movie_entry(mapping: Mapping, movie: Movie) -> dict[str, Any]:
+    return {
+        "myanimelist": {"title": mapping.mal_title, "id": mapping.mal_id},
+        "trakt": {
+            "title": movie.title,
+            "id": movie.trakt_id,
+            "slug": movie.slug,
+            "type": "movies",
+            "release_year": movie.year,
+            "externals": {"tmdb": movie.tmdb, "imdb": movie.imdb},
+        },
+    }
+
+
+def not_found_entry(mapping: Mapping) -> dict[str, Any]:
+    return {"mal_id": mapping.mal_id, "title": mapping.mal_title}
+
+
+def entry_mal_id(entry: dict[str, Any]) -> int:
+    """The MAL id of a published entry, output or not-found."""
+    if "myanimelist" in entry:
+        return int(entry["myanimelist"]["id"])
+    return int(entry["mal_id"])

@@ -1,0 +1,394 @@
+"""Commit ``output/`` and push it: the nightly's last step, run only after validation passed.
+
+Validates again, commits nothing when ``output/`` is unchanged, otherwise makes one commit whose
+message carries the counts, and pushes it; a push rejected because someone else pushed meanwhile
+is rebased onto theirs and retried.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from pipeline import changes, logs
+from pipeline.config import Config, load_config
+from pipeline.errors import PipelineError
+from pipeline.jsonio import load_json, parse_json
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_AUTHOR = "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
+
+Validator = Callable[[Config], list[str]]  # problems found; empty when the data may be published
+Reader = Callable[[str], list[dict[str, Any]]]  # a published file's entries, by file name
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    name: str
+    email: str
+
+    @classmethod
+    def parse(cls, text: str) -> Identity:
+        """``"Name <email>"`` -> Identity, or a PipelineError that shows the expected form."""
+        name, sep, rest = text.partition("<")
+        if not sep or not rest.endswith(">") or not name.strip() or not rest[:-1].strip():
+            raise PipelineError(f"publish: author {text!r} is not of the form 'Name <email>'")
+        return cls(name.strip(), rest[:-1].strip())
+
+    def environment(self) -> dict[str, str]:
+        """Author and committer both, so commits and rebases work on a runner without git config."""
+        return {
+            "GIT_AUTHOR_NAME": self.name,
+            "GIT_AUTHOR_EMAIL": self.email,
+            "GIT_COMMITTER_NAME": self.name,
+            "GIT_COMMITTER_EMAIL": self.email,
+        }
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Kind:
+    """One published kind: its label in the commit subject, its files, its key in the run summary."""
+
+    label: str
+    data_file: str
+    not_found_file: str
+    summary_key: str
+
+
+BOT = Identity.parse(DEFAULT_AUTHOR)
+
+KINDS = (
+    Kind(label="tv", data_file="tv_ex.json", not_found_file="not_exist_tv_ex.json", summary_key="shows"),
+    Kind(
+        label="movies",
+        data_file="movies_ex.json",
+        not_found_file="not_exist_movies_ex.json",
+        summary_key="movies",
+    ),
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Changes:
+    created: int
+    updated: int
+    removed: int
+    not_found_new: int
+    recovered: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Counts:
+    kind: Kind
+    entries: int
+    not_found: int
+    changes: Changes
+    from_summary: bool  # False: no run summary, changes counted against the previous commit
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Published:
+    commit: str | None  # None when output/ was unchanged
+    pushed: bool
+
+
+# --- git ---------------------------------------------------------------------------------------
+
+
+class Git:
+    """Runs git in one repository, with the publishing identity in every command's environment."""
+
+    def __init__(self, repo: Path, identity: Identity) -> None:
+        self.repo = repo
+        self.env = {**os.environ, **identity.environment()}
+
+    def run(
+        self, *args: str, check: bool = True, stdin: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(
+            ["git", *args],
+            cwd=self.repo,
+            env=self.env,
+            input=stdin,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check and result.returncode != 0:
+            raise PipelineError(f"publish: git {' '.join(args)} failed: {_last_line(result)}")
+        return result
+
+    def out(self, *args: str) -> str:
+        return self.run(*args).stdout.strip()
+
+    def show(self, ref: str, path: str) -> Any:
+        """A JSON file as committed at ``ref``; None when it is not there."""
+        shown = self.run("show", f"{ref}:{path}", check=False)
+        return parse_json(shown.stdout, f"{path} at {ref}") if shown.returncode == 0 else None
+
+
+def _last_line(result: subprocess.CompletedProcess[str]) -> str:
+    lines = (result.stderr or result.stdout).strip().splitlines()
+    return lines[-1] if lines else f"exit status {result.returncode}"
+
+
+# --- counts and the commit message ---------------------------------------------------------------
+
+
+def _entries(data: Any) -> list[dict[str, Any]]:
+    return data if isinstance(data, list) else []
+
+
+def _changes_from_summary(summary: Any, key: str) -> Changes | None:
+    by_kind = summary.get("changes") if isinstance(summary, dict) else None
+    section = by_kind.get(key) if isinstance(by_kind, dict) else None
+    if not isinstance(section, dict):
+        return None
+    lists = {f.name: section.get(f.name) for f in fields(Changes)}
+    return Changes(**{name: len(ids) if isinstance(ids, list) else 0 for name, ids in lists.items()})
+
+
+def _changes_from_files(kind: Kind, read_old: Reader, read_new: Reader) -> Changes:
+    found = changes.diff(
+        read_old(kind.data_file),
+        read_new(kind.data_file),
+        read_old(kind.not_found_file),
+        read_new(kind.not_found_file),
+    )
+    return Changes(**{f.name: len(found[f.name]) for f in fields(Changes)})
+
+
+def _load_summary(path: Path) -> Any:
+    try:
+        return load_json(path)
+    except PipelineError as exc:  # the data passed validation; a broken summary only costs the counts
+        logger.warning("publish: ignoring the run summary: %s", exc)
+        return None
+
+
+def collect_counts(summary_path: Path, read_old: Reader, read_new: Reader) -> list[Counts]:
+    """Entries from the files; changes from the run summary, else from the files before and after."""
+    summary = _load_summary(summary_path)
+    counts = []
+    for kind in KINDS:
+        from_summary = _changes_from_summary(summary, kind.summary_key)
+        counts.append(
+            Counts(
+                kind=kind,
+                entries=len(read_new(kind.data_file)),
+                not_found=len(read_new(kind.not_found_file)),
+                changes=from_summary if from_summary else _changes_from_files(kind, read_old, read_new),
+                from_summary=from_summary is not None,
+            )
+        )
+    return counts
+
+
+def _subject_part(counts: Counts) -> str:
+    c = counts.changes
+    delta = f"+{c.created:,} ~{c.updated:,} -{c.removed:,}"
+    return f"{counts.kind.label} {counts.entries:,} ({delta}, {counts.not_found:,} not found)"
+
+
+def _body_lines(counts: Counts) -> list[str]:
+    c, kind = counts.changes, counts.kind
+    return [
+        f"{kind.data_file}: {counts.entries:,} entries; "
+        f"{c.created:,} created, {c.updated:,} updated, {c.removed:,} removed",
+        f"{kind.not_found_file}: {counts.not_found:,} entries; "
+        f"{c.not_found_new:,} newly not found, {c.recovered:,} recovered",
+    ]
+
+
+def _run_url(environ: Mapping[str, str]) -> str | None:
+    keys = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    if not all(environ.get(k) for k in keys):
+        return None
+    server, repository, run_id = (environ[k] for k in keys)
+    return f"{server}/{repository}/actions/runs/{run_id}"
+
+
+def commit_message(counts: Sequence[Counts], environ: Mapping[str, str] = os.environ) -> str:
+    subject = "data: " + ", ".join(_subject_part(c) for c in counts)
+    body = [line for c in counts for line in _body_lines(c)]
+    if not all(c.from_summary for c in counts):
+        body += ["", "No run summary: changes counted against the previous commit."]
+    url = _run_url(environ)
+    if url:
+        body += ["", f"Run: {url}"]
+    return subject + "\n\n" + "\n".join(body) + "\n"
+
+
+# --- the steps ---------------------------------------------------------------------------------
+
+
+def _validate_all(config: Config) -> list[str]:
+    from pipeline.validate import validate_all  # here, so that importing publish needs no schemas
+
+    return validate_all(config)
+
+
+def rooted(config: Config, repo: Path) -> Config:
+    """The configuration with its relative paths taken relative to ``repo`` instead of the cwd."""
+    paths = {f.name: getattr(config, f.name) for f in fields(config)}
+    return config.replace(**{name: repo / value for name, value in paths.items() if isinstance(value, Path)})
+
+
+def _pathspec(repo: Path, output_dir: Path) -> str:
+    try:
+        return (repo / output_dir).resolve().relative_to(repo.resolve()).as_posix()
+    except ValueError:
+        raise PipelineError(f"publish: {output_dir} is not inside the repository {repo}") from None
+
+
+def current_branch(git: Git) -> str:
+    branch = git.out("rev-parse", "--abbrev-ref", "HEAD")
+    if branch == "HEAD":
+        raise PipelineError("publish: HEAD is detached; pass --branch to say where to push")
+    return branch
+
+
+def push_with_retry(
+    git: Git, remote: str, branch: str, *, attempts: int, backoff: float, sleep: Callable[[float], None]
+) -> None:
+    """Push; when rejected, rebase onto the remote branch and try again, up to ``attempts`` pushes."""
+    for attempt in range(1, attempts + 1):
+        pushed = git.run("push", remote, f"HEAD:refs/heads/{branch}", check=False)
+        if pushed.returncode == 0:
+            logger.info("publish: pushed to %s %s (attempt %d)", remote, branch, attempt)
+            return
+        logger.warning("publish: push %d/%d rejected: %s", attempt, attempts, _last_line(pushed))
+        if attempt == attempts:
+            break
+        sleep(backoff * attempt)
+        rebase_onto(git, remote, branch)
+    raise PipelineError(
+        f"publish: push to {remote} {branch} failed {attempts} times ({_last_line(pushed)}); "
+        "the commit stays local, nothing was published"
+    )
+
+
+def rebase_onto(git: Git, remote: str, branch: str) -> None:
+    """``git pull --rebase``; a conflict aborts the rebase and fails, naming the files."""
+    pulled = git.run("pull", "--rebase", "--autostash", remote, branch, check=False)
+    if pulled.returncode == 0:
+        logger.info("publish: rebased onto %s/%s", remote, branch)
+        return
+    conflicts = git.out("diff", "--name-only", "--diff-filter=U").split()
+    git.run("rebase", "--abort", check=False)
+    if conflicts:
+        raise PipelineError(
+            f"publish: a concurrent push to {remote} {branch} also changed {', '.join(conflicts)}; "
+            "rebase aborted, nothing pushed (rerun the nightly to rebuild on top of it)"
+        )
+    logger.warning("publish: pull --rebase from %s %s failed: %s", remote, branch, _last_line(pulled))
+
+
+def publish(
+    repo: Path,
+    config: Config,
+    *,
+    validate: Validator = _validate_all,
+    remote: str = "origin",
+    branch: str | None = None,
+    identity: Identity = BOT,
+    attempts: int = 3,
+    backoff: float = 2.0,
+    dry_run: bool = False,
+    sleep: Callable[[float], None] = time.sleep,
+    environ: Mapping[str, str] = os.environ,
+) -> Published:
+    """Validate, then commit ``output/`` when it changed and push it. ``config`` paths are used as given."""
+    problems = validate(config)
+    if problems:
+        for problem in problems:
+            logger.error("%s", problem)
+        raise PipelineError(f"publish: validation found {len(problems)} problem(s); nothing committed")
+
+    git = Git(repo, identity)
+    spec = _pathspec(repo, config.output_dir)
+    if not git.out("status", "--porcelain", "--", spec):
+        logger.info("publish: %s/ unchanged, nothing to commit", spec)
+        return Published(commit=None, pushed=False)
+
+    counts = collect_counts(
+        config.run_summary,
+        read_old=lambda name: _entries(git.show("HEAD", f"{spec}/{name}")),
+        read_new=lambda name: _entries(load_json(config.output_dir / name)),
+    )
+    message = commit_message(counts, environ)
+    git.run("add", "--", spec)
+    git.run("commit", "--quiet", "--file=-", "--", spec, stdin=message)
+    commit = git.out("rev-parse", "HEAD")
+    logger.info("publish: committed %s %s", commit[:12], message.splitlines()[0])
+    if dry_run:
+        logger.info("publish: dry run, not pushing")
+        return Published(commit=commit, pushed=False)
+    push_with_retry(
+        git, remote, branch or current_branch(git), attempts=attempts, backoff=backoff, sleep=sleep
+    )
+    return Published(commit=git.out("rev-parse", "HEAD"), pushed=True)
+
+
+# --- command line ------------------------------------------------------------------------------
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.publish",
+        description="Validate output/, commit it when it changed, and push with retry.",
+    )
+    parser.add_argument(
+        "--repo", type=Path, default=Path.cwd(), help="repository to commit in (default: cwd)"
+    )
+    parser.add_argument("--remote", default="origin", help="remote to push to (default: origin)")
+    parser.add_argument("--branch", help="branch to push to (default: the checked-out branch)")
+    parser.add_argument(
+        "--author",
+        help="author and committer, 'Name <email>' (default: $PUBLISH_AUTHOR, else github-actions[bot])",
+    )
+    parser.add_argument("--attempts", type=int, default=3, help="pushes to try before failing (default: 3)")
+    parser.add_argument("--backoff", type=float, default=2.0, help="seconds before retry n is n times this")
+    parser.add_argument("--dry-run", action="store_true", help="commit, but do not push")
+    parser.add_argument("--verbose", "-v", action="store_true", help="log debug output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, validate: Validator = _validate_all) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.attempts < 1:
+        parser.error("--attempts must be at least 1")
+    logs.setup(verbose=args.verbose)
+    repo: Path = args.repo.resolve()
+    try:
+        identity = Identity.parse(args.author or os.environ.get("PUBLISH_AUTHOR") or DEFAULT_AUTHOR)
+        config = rooted(load_config(dotenv=repo / ".env"), repo)
+        publish(
+            repo,
+            config,
+            validate=validate,
+            remote=args.remote,
+            branch=args.branch,
+            identity=identity,
+            attempts=args.attempts,
+            backoff=args.backoff,
+            dry_run=args.dry_run,
+        )
+    except PipelineError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,134 @@
+"""Workflow step 4: the run summary that enrich left in ``.cache/`` as Markdown.
+
+Written to ``$GITHUB_STEP_SUMMARY`` when set (the job summary), else printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline import logs
+from pipeline.config import load_config
+from pipeline.errors import PipelineError
+from pipeline.jsonio import load_json
+
+logger = logging.getLogger(__name__)
+LISTED = 20  # ids listed per line before "and N more"
+
+
+def _ids(values: list[Any]) -> str:
+    shown = ", ".join(str(value) for value in values[:LISTED])
+    return shown + (f" and {len(values) - LISTED:,} more" if len(values) > LISTED else "")
+
+
+def _kind_section(kind: str, found: dict[str, Any]) -> list[str]:
+    updated = found["updated"]
+    lines = [
+        f"### {kind}",
+        "",
+        "| change | count | MAL ids |",
+        "| --- | ---: | --- |",
+        f"| created | {len(found['created']):,} | {_ids(found['created'])} |",
+        f"| updated | {len(updated):,} | {_ids([item['mal_id'] for item in updated])} |",
+        f"| removed | {len(found['removed']):,} | {_ids(found['removed'])} |",
+        f"| newly not found | {len(found['not_found_new']):,} | {_ids(found['not_found_new'])} |",
+        f"| recovered from not found | {len(found['recovered']):,} | {_ids(found['recovered'])} |",
+        "",
+    ]
+    if updated:
+        fields: dict[str, int] = {}
+        for item in updated:
+            for name in item["fields"]:
+                fields[name] = fields.get(name, 0) + 1
+        lines += ["Updated fields: " + ", ".join(f"`{name}` ({count:,})" for name, count in sorted(fields.items())), ""]
+    return lines
+
+
+def _listing(title: str, rows: list[dict[str, Any]], render: Any) -> list[str]:
+    if not rows:
+        return [f"**{title}**: none", ""]
+    return [f"**{title}** ({len(rows):,}):", "", *[f"- {render(row)}" for row in rows[:100]], ""]
+
+
+def render(summary: dict[str, Any]) -> str:
+    requests = summary["requests"]
+    lines = [
+        "## extended-anitrakt run",
+        "",
+        f"Started {summary['started']}, finished {summary['finished']}"
+        + (" (forced refresh)" if summary["force"] else ""),
+        "",
+        "| file | entries |",
+        "| --- | ---: |",
+        *[f"| `{name}` | {info['entries']:,} |" for name, info in summary["files"].items()],
+        "",
+        f"Trakt: **{requests['made']:,} requests** made, {requests['from_cache']:,} answers served from cache,"
+        f" {requests['retries']:,} retries, {requests['throttled']:,} rate-limited (429),"
+        f" {requests['failed']:,} failed for good.",
+        "",
+    ]
+    for kind, found in summary["changes"].items():
+        lines += _kind_section(kind, found)
+    lines += _listing(
+        "Kept stale after errors",
+        summary["stale"],
+        lambda r: f"{r['kind']} MAL {r['mal_id']} {r['title']!r}: {r['reason']}",
+    )
+    lines += _listing(
+        "Failed, not published yet",
+        summary["failed_new"],
+        lambda r: f"{r['kind']} MAL {r['mal_id']} {r['title']!r}: {r['reason']}",
+    )
+    lines += _listing(
+        "Duplicate MAL ids upstream",
+        summary["duplicates"],
+        lambda r: f"{r['kind']} MAL {r['mal_id']}: {'; '.join(r['candidates'])} -> chose {r.get('chosen', '?')}",
+    )
+    lines += _listing(
+        "Override title mismatches (often a mistyped Trakt id)",
+        summary["override_title_mismatches"],
+        lambda r: (
+            f"{r['source']} MAL {r['mal_id']} -> trakt {r['trakt_id']}: override says {r['override_title']!r},"
+            f" Trakt says {r['trakt_title']!r}"
+        ),
+    )
+    lines += _listing(
+        "Invalid upstream entries skipped", [{"m": m} for m in summary["skipped_upstream"]], lambda r: r["m"]
+    )
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.report",
+        description="Render the last enrich run as Markdown (to $GITHUB_STEP_SUMMARY when set, else stdout).",
+    )
+    parser.add_argument("--summary", type=Path, help="run summary file (default from pipeline/config.yaml)")
+    args = parser.parse_args(argv)
+    logs.setup()
+    try:
+        path = args.summary or load_config().run_summary
+        summary = load_json(path)
+        if summary is None:
+            raise PipelineError(f"{path}: no run summary; run `uv run python -m pipeline.enrich` first")
+        text = render(summary)
+    except PipelineError as exc:
+        logger.error("report: %s", exc)
+        return 1
+    target = os.environ.get("GITHUB_STEP_SUMMARY")
+    if target:
+        with open(target, "a", encoding="utf-8") as handle:
+            handle.write(text)
+        logger.info("report: written to the job summary")
+    else:
+        print(text, end="")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,371 @@
+"""The only module that knows Trakt: URLs, headers, the HTTP cache, retries, the rate limit.
+
+One ``requests_cache.CachedSession`` on SQLite is the only way out to Trakt. Answers (200 and 404)
+are cached until their URL's refresh slot (see ``refresh_seconds``), so a second run asks nothing
+and a killed run resumes. Retries are done here rather than by urllib3's ``Retry``: urllib3 honours
+``Retry-After`` only for 413/429/503 (Trakt's 502/504/520-522 may carry it too), caps it at six hours
+by default, and cannot feed the rate limiter or the circuit breaker.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, Literal, TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+from requests_cache import CachedSession
+
+from pipeline.config import Config
+from pipeline.errors import PipelineError
+from pipeline.models import Movie, Season, Show
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "2"
+# Header names exactly as sent: requests-cache's ignored_parameters is case-sensitive.
+KEY_HEADER = "trakt-api-key"
+RETRYABLE = frozenset({429, 500, 502, 503, 504, 520, 521, 522})
+MIN_FRESH_SECONDS = 86_400.0  # an answer stays at least a day, so back-to-back runs never re-ask
+
+T = TypeVar("T")
+Status = Literal["ok", "not_found", "failed"]
+
+
+class TraktUnavailable(PipelineError):
+    """Trakt cannot be used for this run (outage, rejected key): stop, publish nothing."""
+
+
+@dataclass(slots=True)
+class Stats:
+    requests: int = 0  # sent over the network, retries included
+    from_cache: int = 0  # answered from the SQLite cache
+    retries: int = 0
+    throttled: int = 0  # 429 answers received
+    failed: int = 0  # lookups that failed for good
+
+
+@dataclass(frozen=True, slots=True)
+class Answer(Generic[T]):
+    status: Status
+    value: T | None = None
+    detail: str = ""  # why it failed
+
+
+def refresh_seconds(url: str, now: float, refresh_days: float) -> float:
+    """Seconds until ``url``'s next refresh slot, at least a day and at most ``refresh_days``.
+
+    Each URL owns a stable phase in a cycle of ``refresh_days - 1`` days, derived from its hash, so
+    refreshes spread evenly over the nights (about 1/29 a night) instead of one wave a month after
+    a cold start, and every answer is refreshed within ``refresh_days``.
+    """
+    minimum = min(MIN_FRESH_SECONDS, refresh_days * 86_400.0 / 2)
+    cycle = refresh_days * 86_400.0 - minimum
+    phase = int.from_bytes(hashlib.sha256(url.encode()).digest()[:8], "big") / 2**64 * cycle
+    earliest = now + minimum
+    return minimum + (phase - earliest) % cycle
+
+
+class RateLimiter:
+    """Never more than ``calls`` requests in any ``period`` seconds (a sliding window).
+
+    Times are taken when an answer arrives, which is after Trakt counted the request, so the window
+    the client sees is never ahead of Trakt's. The first ``calls`` requests go out at once.
+    """
+
+    def __init__(
+        self,
+        calls: int,
+        period: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._calls, self._period = calls, period
+        self._clock, self._sleep = clock, sleep
+        self._answered: deque[float] = deque()
+        self._blocked_until = 0.0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        with self._lock:
+            while True:
+                now = self._clock()
+                while self._answered and self._answered[0] <= now - self._period:
+                    self._answered.popleft()
+                wait = self._blocked_until - now
+                if len(self._answered) >= self._calls:
+                    wait = max(wait, self._answered[0] + self._period - now)
+                if wait <= 0:
+                    return
+                self._sleep(wait)
+
+    def record(self) -> None:
+        with self._lock:
+            self._answered.append(self._clock())
+
+    def block_for(self, seconds: float) -> None:
+        with self._lock:
+            self._blocked_until = max(self._blocked_until, self._clock() + seconds)
+
+
+class _PacedAdapter(HTTPAdapter):
+    """Every request that really goes out waits for the rate limiter; cache hits never get here."""
+
+    def __init__(self, limiter: RateLimiter, stats: Stats) -> None:
+        super().__init__(max_retries=0, pool_connections=4, pool_maxsize=4)
+        self._limiter, self._stats = limiter, stats
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        self._limiter.acquire()
+        self._stats.requests += 1
+        try:
+            return super().send(request, *args, **kwargs)
+        finally:
+            self._limiter.record()
+
+
+def _json_body(response: requests.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
+def _cacheable(response: requests.Response) -> bool:
+    """Cache a 404, or a 200 whose body is whole JSON: a truncated answer must never be reused."""
+    return response.status_code == 404 or isinstance(_json_body(response), dict | list)
+
+
+def open_session(config: Config) -> CachedSession:
+    """The one HTTP session: requests-cache on SQLite, JSON serializer, the key kept out of it."""
+    config.trakt_cache.parent.mkdir(parents=True, exist_ok=True)
+    return CachedSession(
+        cache_name=str(config.trakt_cache),
+        backend="sqlite",
+        serializer="json",
+        wal=True,  # synchronous=NORMAL: safe against a killed process; close() folds the WAL back
+        expire_after=config.refresh_days * 86_400,
+        allowable_codes=(200, 404),
+        allowable_methods=("GET",),
+        ignored_parameters=[KEY_HEADER, "Authorization"],
+        match_headers=False,
+        filter_fn=_cacheable,
+    )
+
+
+def _int_id(value: Any) -> int | None:
+    """Trakt gives a missing id as null, "" or 0; all of them publish as null."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value or None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value) or None
+    return None
+
+
+def _str_id(value: Any) -> str | None:
+    return value.strip() or None if isinstance(value, str) else None
+
+
+def _year(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def parse_show(data: Any) -> Show:
+    ids = data["ids"]
+    return Show(
+        trakt_id=int(ids["trakt"]),
+        title=str(data["title"]),
+        slug=str(ids["slug"]),
+        year=_year(data.get("year")),
+        tvdb=_int_id(ids.get("tvdb")),
+        tmdb=_int_id(ids.get("tmdb")),
+        imdb=_str_id(ids.get("imdb")),
+        tvrage=_int_id(ids.get("tvrage")),
+    )
+
+
+def parse_seasons(data: Any) -> list[Season]:
+    seasons = []
+    for item in data:
+        ids = item["ids"]
+        seasons.append(
+            Season(
+                trakt_id=int(ids["trakt"]),
+                number=int(item["number"]),
+                tvdb=_int_id(ids.get("tvdb")),
+                tmdb=_int_id(ids.get("tmdb")),
+                tvrage=_int_id(ids.get("tvrage")),
+            )
+        )
+    return seasons
+
+
+def parse_movie(data: Any) -> Movie:
+    ids = data["ids"]
+    return Movie(
+        trakt_id=int(ids["trakt"]),
+        title=str(data["title"]),
+        slug=str(ids["slug"]),
+        year=_year(data.get("year")),
+        tmdb=_int_id(ids.get("tmdb")),
+        imdb=_str_id(ids.get("imdb")),
+    )
+
+
+def _seconds_header(response: requests.Response) -> float | None:
+    """How long Trakt asks us to wait: ``Retry-After`` seconds, else ``X-Ratelimit``'s ``until``."""
+    retry_after = response.headers.get("Retry-After", "").strip()
+    if retry_after:
+        try:
+            return max(0.0, float(retry_after))
+        except ValueError:
+            pass
+    try:
+        limit = json.loads(response.headers.get("X-Ratelimit", ""))
+        until = datetime.fromisoformat(str(limit["until"]).replace("Z", "+00:00"))
+    except (ValueError, KeyError, TypeError):
+        return None
+    return max(0.0, (until - datetime.now(UTC)).total_seconds())
+
+
+@dataclass
+class TraktClient:
+    """Looks up shows, seasons and movies; each distinct URL is answered at most once per run."""
+
+    config: Config
+    force: bool = False
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    wall_clock: Callable[[], float] = time.time
+    stats: Stats = field(default_factory=Stats)
+
+    def __post_init__(self) -> None:
+        if not self.config.api_key:
+            raise PipelineError("no Trakt API key: give --api-key, set TRAKT_API_KEY, or put it in .env")
+        self.limiter = RateLimiter(
+            self.config.rate_limit_calls, self.config.rate_limit_period, clock=self.clock, sleep=self.sleep
+        )
+        self.session = open_session(self.config)
+        adapter = _PacedAdapter(self.limiter, self.stats)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers.update(
+            {"Content-Type": "application/json", KEY_HEADER: self.config.api_key, "trakt-api-version": API_VERSION}
+        )
+        self._answers: dict[str, tuple[Status, Any, str]] = {}
+        self._failures_in_a_row = 0
+        self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self.session.close()  # type: ignore[no-untyped-call]  # requests-cache leaves it untyped
+
+    def prune(self) -> None:
+        """Drop answers past their refresh slot: ids that left the lists, refreshes that failed."""
+        self.session.cache.delete(expired=True)
+
+    def show(self, trakt_id: int) -> Answer[Show]:
+        return self._parsed(f"/shows/{trakt_id}", parse_show)
+
+    def seasons(self, trakt_id: int) -> Answer[list[Season]]:
+        return self._parsed(f"/shows/{trakt_id}/seasons", parse_seasons)
+
+    def movie(self, trakt_id: int) -> Answer[Movie]:
+        return self._parsed(f"/movies/{trakt_id}", parse_movie)
+
+    def _parsed(self, path: str, parse: Callable[[Any], T]) -> Answer[T]:
+        status, body, detail = self._answer(path)
+        if status != "ok":
+            return Answer(status, None, detail)
+        try:
+            return Answer("ok", parse(body))
+        except (KeyError, TypeError, ValueError) as exc:
+            return Answer("failed", None, f"unexpected answer for {path}: {type(exc).__name__} {exc}")
+
+    def _answer(self, path: str) -> tuple[Status, Any, str]:
+        if path not in self._answers:
+            self._answers[path] = self._fetch(path)
+            if self._answers[path][0] == "failed":
+                self.stats.failed += 1
+                logger.warning("enrich: %s failed for good: %s", path, self._answers[path][2])
+        return self._answers[path]
+
+    def _fetch(self, path: str) -> tuple[Status, Any, str]:
+        url = self.config.api_url + path
+        detail = ""
+        for attempt in range(self.config.max_retries + 1):
+            if attempt:
+                self.stats.retries += 1
+            wait = self._backoff(attempt)
+            try:
+                response = self.session.get(
+                    url,
+                    timeout=self.config.timeout,
+                    expire_after=refresh_seconds(url, self.wall_clock(), self.config.refresh_days),
+                    force_refresh=self.force,
+                )
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                detail = f"{type(exc).__name__} on {path}"
+            else:
+                if getattr(response, "from_cache", False):
+                    self.stats.from_cache += 1
+                logger.debug("GET %s -> %s%s", path, response.status_code, " (cache)" if response.from_cache else "")
+                outcome = self._judge(path, response)
+                if outcome is not None:
+                    self._failures_in_a_row = 0
+                    return outcome
+                detail = f"HTTP {response.status_code} on {path}"
+                if response.status_code == 200:
+                    detail = f"HTTP 200 with a body that is not whole JSON on {path}"
+                elif response.status_code not in RETRYABLE:
+                    self._count_failure(detail)
+                    return ("failed", None, detail)
+                asked = _seconds_header(response)
+                if asked is not None:
+                    wait = min(asked, self.config.retry_after_max)
+                    self.limiter.block_for(wait)
+            self._count_failure(detail)
+            if attempt < self.config.max_retries:
+                logger.info("enrich: %s, retrying in %.1f s", detail, wait)
+                self.sleep(wait)
+        return ("failed", None, detail)
+
+    def _judge(self, path: str, response: requests.Response) -> tuple[Status, Any, str] | None:
+        """An answer to keep (200 with JSON, 404), or None for one to retry; a rejected key stops all."""
+        code = response.status_code
+        if code == 429:
+            self.stats.throttled += 1
+        if code in (401, 403):
+            raise TraktUnavailable(
+                f"Trakt rejected the API key ({code}) on {path}: set TRAKT_API_KEY to your app's client id;"
+                " nothing published changed"
+            )
+        if code == 404:
+            return ("not_found", None, "")
+        if code == 200:
+            body = _json_body(response)
+            if isinstance(body, dict | list):
+                return ("ok", body, "")
+        return None
+
+    def _backoff(self, attempt: int) -> float:
+        return float(min(self.config.backoff_max, self.config.backoff * 2**attempt))
+
+    def _count_failure(self, detail: str) -> None:
+        with self._lock:
+            self._failures_in_a_row += 1
+            if self._failures_in_a_row >= self.config.circuit_breaker_failures:
+                raise TraktUnavailable(
+                    f"Trakt looks unavailable: {self._failures_in_a_row} failed attempts in a row"
+                    f" (last: {detail}); nothing published changed, the next run resumes from the cache"
+                )

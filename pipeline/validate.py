@@ -1,0 +1,255 @@
+"""Step: check ``output/`` and ``overrides/`` against ``schemas/`` and the invariants a schema cannot state.
+
+Every problem is one line, ``<file>: <JSON path>: <what is wrong>``; all of them are printed, then the
+step exits 1. ``load_overrides`` is the same check for ``pipeline.enrich``, which refuses to start on
+a malformed override file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from pipeline import logs, schemas
+from pipeline.config import Config, load_config
+from pipeline.errors import PipelineError
+from pipeline.models import KINDS, META_FILE, NOT_FOUND_FILE, OUTPUT_FILE, OVERRIDE_FILE
+
+logger = logging.getLogger(__name__)
+
+OUTPUT_MAL_ID = ("myanimelist", "id")
+NOT_FOUND_MAL_ID = ("mal_id",)
+
+# (position in the file, MAL id) of the entries that have an integer MAL id
+Ids = list[tuple[int, int]]
+
+
+def _read(path: Path) -> tuple[Any, list[str]] | None:
+    """None when there is no file; else its JSON (None when unreadable) and why it is unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    except UnicodeDecodeError as exc:
+        return None, [f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]
+    except OSError as exc:
+        return None, [f"{path}: cannot read the file ({exc.strerror})"]
+    try:
+        return json.loads(text), []
+    except json.JSONDecodeError as exc:
+        return None, [f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"]
+
+
+def _dig(value: Any, keys: Sequence[str]) -> Any:
+    for key in keys:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _ids(entries: list[Any], keys: Sequence[str]) -> Ids:
+    """The MAL ids that are integers; the schema reports the others."""
+    found = ((position, _dig(entry, keys)) for position, entry in enumerate(entries))
+    return [(position, value) for position, value in found if type(value) is int]
+
+
+def _where(position: int, keys: Sequence[str]) -> str:
+    return schemas.json_path([position, *keys])
+
+
+def _duplicates(label: str, ids: Ids, keys: Sequence[str], what: str) -> list[str]:
+    """Each repeat of a MAL id, pointing at its first place in the file."""
+    first: dict[int, int] = {}
+    found = []
+    for position, mal_id in ids:
+        if mal_id in first:
+            found.append(f"{label}: {_where(position, keys)}: MAL id {mal_id} is already at $[{first[mal_id]}]; {what}")
+        else:
+            first[mal_id] = position
+    return found
+
+
+def _unsorted(label: str, ids: Ids, keys: Sequence[str]) -> list[str]:
+    """The first place where MAL ids go down (one line, however unsorted the file is)."""
+    drops = [(before, after) for before, after in pairwise(ids) if after[1] < before[1]]
+    if not drops:
+        return []
+    (before_at, before_id), (after_at, after_id) = drops[0]
+    more = f" ({len(drops) - 1} more places)" if len(drops) > 1 else ""
+    return [
+        f"{label}: {_where(after_at, keys)}: MAL id {after_id} comes after {before_id} at $[{before_at}]: "
+        f"entries must be sorted by MAL id{more}"
+    ]
+
+
+def _in_both(not_found_label: str, not_found: Ids, output_label: str, output: Ids) -> list[str]:
+    """MAL ids that are both published and listed as not found on Trakt."""
+    published: dict[int, int] = {}
+    for position, mal_id in output:
+        published.setdefault(mal_id, position)
+    return [
+        f"{not_found_label}: {_where(position, NOT_FOUND_MAL_ID)}: MAL id {mal_id} is also in "
+        f"{output_label} at $[{published[mal_id]}]; an entry is either found on Trakt or not"
+        for position, mal_id in not_found
+        if mal_id in published
+    ]
+
+
+def _split_cours(label: str, entries: list[Any]) -> list[str]:
+    """``trakt.season`` is null exactly when ``trakt.is_split_cour`` is true."""
+    found = []
+    for position, entry in enumerate(entries):
+        trakt = _dig(entry, ("trakt",))
+        if not isinstance(trakt, dict) or "season" not in trakt or type(trakt.get("is_split_cour")) is not bool:
+            continue  # the schema reports it
+        where = _where(position, ("trakt", "season"))
+        if trakt["is_split_cour"] and trakt["season"] is not None:
+            found.append(f"{label}: {where}: must be null when trakt.is_split_cour is true")
+        elif not trakt["is_split_cour"] and trakt["season"] is None:
+            found.append(f"{label}: {where}: is null, but only a split cour (trakt.is_split_cour true) has no season")
+    return found
+
+
+def _entries(files: dict[str, Any], name: str) -> list[Any]:
+    """The entries of a file that holds a list (the schema reports one that does not)."""
+    data = files.get(name)
+    return data if isinstance(data, list) else []
+
+
+def _outputs(output_dir: Path) -> tuple[list[str], dict[str, Any]]:
+    """Problems of the published files, and the files that could be read, by name."""
+    found: list[str] = []
+    files: dict[str, Any] = {}
+    for name in (*OUTPUT_FILE.values(), *NOT_FOUND_FILE.values(), META_FILE):
+        path = output_dir / name
+        read = _read(path)
+        if read is None:
+            if name != META_FILE:
+                found.append(f"{path}: file not found — run pipeline.enrich first")
+            continue
+        data, unreadable = read
+        found += unreadable or schemas.problems(data, name, where=str(path))
+        if not unreadable:
+            files[name] = data
+    for kind in KINDS:
+        output, not_found = OUTPUT_FILE[kind], NOT_FOUND_FILE[kind]
+        output_label, not_found_label = str(output_dir / output), str(output_dir / not_found)
+        shows_or_movies, missing = _entries(files, output), _entries(files, not_found)
+        output_ids, not_found_ids = _ids(shows_or_movies, OUTPUT_MAL_ID), _ids(missing, NOT_FOUND_MAL_ID)
+        once = "each MAL id is published once per file"
+        found += _duplicates(output_label, output_ids, OUTPUT_MAL_ID, once)
+        found += _unsorted(output_label, output_ids, OUTPUT_MAL_ID)
+        found += _duplicates(not_found_label, not_found_ids, NOT_FOUND_MAL_ID, once)
+        found += _unsorted(not_found_label, not_found_ids, NOT_FOUND_MAL_ID)
+        found += _in_both(not_found_label, not_found_ids, output_label, output_ids)
+        if kind == "shows":
+            found += _split_cours(output_label, shows_or_movies)
+    return found, files
+
+
+def _overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
+    """Problems of the override files, and the files that could be read, by name (a missing one is [])."""
+    found: list[str] = []
+    files: dict[str, Any] = {}
+    targets: dict[tuple[int, str], tuple[str, int]] = {}  # (MAL id, trakt.type) -> (file, position)
+    for name in OVERRIDE_FILE.values():
+        path = overrides_dir / name
+        read = _read(path)
+        data, unreadable = ([], []) if read is None else read
+        found += unreadable or schemas.problems(data, name, where=str(path))
+        if unreadable:
+            continue
+        files[name] = data
+        overrides = _entries(files, name)
+        ids = _ids(overrides, OUTPUT_MAL_ID)
+        found += _duplicates(str(path), ids, OUTPUT_MAL_ID, "keep one override per MAL id")
+        for position, mal_id in ids:
+            kind = _dig(overrides[position], ("trakt", "type"))
+            if kind not in KINDS:
+                continue  # the schema reports it
+            other, at = targets.setdefault((mal_id, kind), (name, position))
+            if other != name:
+                found.append(
+                    f"{path}: {_where(position, OUTPUT_MAL_ID)}: MAL id {mal_id} with trakt.type {kind!r} is "
+                    f"also overridden in {overrides_dir / other} at $[{at}]; which one applies is ambiguous, "
+                    "keep one"
+                )
+    return found, files
+
+
+def validate_outputs(output_dir: Path) -> list[str]:
+    """Every problem of the published files (and meta.json when present) in ``output_dir``."""
+    return _outputs(output_dir)[0]
+
+
+def validate_overrides(overrides_dir: Path) -> list[str]:
+    """Every problem of the override files in ``overrides_dir``; a missing file counts as ``[]``."""
+    return _overrides(overrides_dir)[0]
+
+
+def load_overrides(overrides_dir: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(file name, override) pairs in file order; PipelineError listing every problem when there is one."""
+    found, files = _overrides(overrides_dir)
+    if found:
+        raise PipelineError("\n".join(found))
+    return [(name, override) for name in OVERRIDE_FILE.values() for override in files[name]]
+
+
+def validate_all(config: Config) -> list[str]:
+    """Every problem of the published files and the override files."""
+    return validate_outputs(config.output_dir) + validate_overrides(config.overrides_dir)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.validate",
+        description="Check output/ and overrides/ against schemas/ and the published invariants.",
+    )
+    parser.add_argument("--output-dir", type=Path, help="the published files (default: output)")
+    parser.add_argument("--overrides-dir", type=Path, help="the override files (default: overrides)")
+    return parser
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
+def _summary(outputs: dict[str, Any], overrides: dict[str, Any], overrides_dir: Path) -> str:
+    present = sum((overrides_dir / name).exists() for name in overrides)
+    shows, movies = (len(outputs[OUTPUT_FILE[kind]]) for kind in KINDS)
+    count = sum(len(data) for data in overrides.values())
+    return (
+        f"validate: {_count(len(outputs), 'output file')} and {_count(present, 'override file')} valid "
+        f"({_count(shows, 'show')} + {_count(movies, 'movie')}, {_count(count, 'override')})"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logs.setup()
+    try:
+        config = load_config({"output_dir": args.output_dir, "overrides_dir": args.overrides_dir})
+        output_problems, outputs = _outputs(config.output_dir)
+        override_problems, overrides = _overrides(config.overrides_dir)
+    except PipelineError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    found = output_problems + override_problems
+    for problem in found:
+        print(problem, file=sys.stderr)
+    if found:
+        logger.error("validate: %s; fix them before anything is published", _count(len(found), "problem"))
+        return 1
+    logger.info("%s", _summary(outputs, overrides, config.overrides_dir))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,635 @@
+"""A real local HTTP server that fakes the Trakt API, for the tests, the benchmark and by hand.
+
+    with FakeTrakt.from_sample() as fake:
+        fake.synthesize(tv_entries, movie_entries)
+        fake.add_fault(Fault(status=503, times=2))
+        ...  # point the client at fake.url
+        assert fake.count("/shows/1") == 1
+
+Routes: ``GET /shows/{id}``, ``GET /shows/{id}/seasons`` and ``GET /movies/{id}`` answer from the
+public dicts ``shows``, ``seasons`` and ``movies``; an unknown id, or one in ``not_found_shows`` /
+``not_found_movies``, answers 404. Each request goes through these steps, in order:
+
+1. it is recorded in ``requests``;
+2. the first matching active fault (``add_fault``) is applied;
+3. a path in ``static`` is served as is (no header check, no rate limit, no latency);
+4. ``trakt-api-key`` and ``trakt-api-version: 2`` are checked (401, or 403 for a key other than
+   ``expected_key``);
+5. the rate limit is applied (429 with ``Retry-After`` and ``X-Ratelimit``);
+6. the route answers.
+
+Every answer but a static file waits ``latency`` seconds first (faults add their ``delay``).
+
+By hand: ``uv run python tests/fake_trakt.py --port 8765`` serves the recorded sample plus
+synthesized answers for the upstream lists in tests/fixtures, and prints the environment to export.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+SAMPLE = FIXTURES / "trakt-sample.json"
+UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
+UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
+
+CLI_API_KEY = "local-fake-key"
+JSON_TYPE = "application/json; charset=utf-8"
+RATE_LIMIT_NAME = "UNAUTHED_API_GET_LIMIT"
+
+_SHOW = re.compile(r"/shows/(\d+)")
+_SEASONS = re.compile(r"/shows/(\d+)/seasons")
+_MOVIE = re.compile(r"/movies/(\d+)")
+
+# The synthesis rules: stable functions of the Trakt id, never random.
+NOT_FOUND_EVERY = 53  # ~2% of shows and movies answer 404
+SPLIT_COUR_EVERY = 33  # ~3% of shows lack the highest season upstream asks for
+NO_YEAR_EVERY = 101  # year is null
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """What to do instead of (or before) the normal answer, for the requests it matches.
+
+    ``status``/``headers``/``body`` replace the answer (``body`` alone answers 200; ``status`` alone
+    answers a small JSON error). ``reset`` closes the connection without answering. ``delay`` sleeps
+    first; a fault with only a delay (or only headers) then lets the request be answered normally,
+    without those headers. ``times`` limits how
+    many requests it applies to (None: forever). ``path`` is a regex searched in the request path
+    (None: any path, static files included). ``after`` skips the first ``after`` requests received
+    after the fault was added, whatever their path.
+    """
+
+    status: int | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes | None = None
+    reset: bool = False
+    delay: float = 0.0
+    times: int | None = None
+    path: str | None = None
+    after: int = 0
+
+    @property
+    def replaces_answer(self) -> bool:
+        return self.reset or self.status is not None or self.body is not None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedRequest:
+    """One request as it arrived; header names are lower-cased, ``path`` has no query string."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    time: float  # time.monotonic() at arrival
+    query: str = ""
+    client_port: int = 0  # the same port on two requests means the connection was kept alive
+
+
+@dataclass(slots=True)
+class _ActiveFault:
+    fault: Fault
+    pattern: re.Pattern[str] | None
+    added_at: int  # requests received before the fault was added
+    remaining: int | None
+
+    def matches(self, index: int, path: str) -> bool:
+        if self.remaining == 0 or index - self.added_at < self.fault.after:
+            return False
+        return self.pattern is None or self.pattern.search(path) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+    content_type: str = JSON_TYPE
+
+
+def _json_answer(status: int, data: object, headers: dict[str, str] | None = None) -> _Answer:
+    body = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    return _Answer(status, body, headers or {})
+
+
+NOT_FOUND = _json_answer(404, {"error": "not found"})
+RATE_LIMITED = _json_answer(429, {"error": "rate limit exceeded"})
+
+
+class FakeTrakt:
+    """The fake Trakt server; edit the public dicts and sets freely between requests."""
+
+    def __init__(
+        self,
+        *,
+        shows: Mapping[int, dict[str, Any]] | None = None,
+        seasons: Mapping[int, list[dict[str, Any]]] | None = None,
+        movies: Mapping[int, dict[str, Any]] | None = None,
+        not_found_shows: Iterable[int] = (),
+        not_found_movies: Iterable[int] = (),
+        expected_key: str | None = None,
+        latency: float = 0.0,
+        rate_limit: int | None = None,
+        rate_period: float = 300.0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self.shows: dict[int, dict[str, Any]] = dict(shows or {})
+        self.seasons: dict[int, list[dict[str, Any]]] = dict(seasons or {})
+        self.movies: dict[int, dict[str, Any]] = dict(movies or {})
+        self.not_found_shows: set[int] = set(not_found_shows)
+        self.not_found_movies: set[int] = set(not_found_movies)
+        self.static: dict[str, tuple[int, bytes, str]] = {}
+        self.expected_key = expected_key
+        self.latency = latency
+        self.rate_limit = rate_limit
+        self.rate_period = rate_period
+        self.throttled = 0
+        self.host = host
+        self.port = port
+        self._lock = threading.Lock()
+        self._log: list[ReceivedRequest] = []
+        self._received = 0
+        self._faults: list[_ActiveFault] = []
+        self._window: deque[float] = deque()
+        self._stopping = threading.Event()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+
+    # -- data ------------------------------------------------------------------------------------
+
+    @classmethod
+    def from_sample(cls, path: str | Path = SAMPLE, **options: Any) -> FakeTrakt:
+        """A fake answering the recorded Trakt answers in ``path`` (tests/fixtures/trakt-sample.json)."""
+        sample = json.loads(Path(path).read_text(encoding="utf-8"))
+        return cls(
+            shows={int(key): value for key, value in sample["shows"].items()},
+            seasons={int(key): value for key, value in sample["seasons"].items()},
+            movies={int(key): value for key, value in sample["movies"].items()},
+            not_found_shows=sample["not_found"]["shows"],
+            not_found_movies=sample["not_found"]["movies"],
+            **options,
+        )
+
+    def synthesize(
+        self, tv_entries: Iterable[Mapping[str, Any]], movie_entries: Iterable[Mapping[str, Any]]
+    ) -> FakeTrakt:
+        """Add deterministic answers for every upstream trakt_id not known yet (see ``synthetic_*``)."""
+        highest_season: dict[int, int] = {}
+        for entry in tv_entries:
+            trakt_id = _number(entry.get("trakt_id"))
+            if trakt_id:
+                number = _number(entry.get("season"), missing=1)  # 0 is specials
+                highest_season[trakt_id] = max(highest_season.get(trakt_id, 0), number)
+        for trakt_id, highest in sorted(highest_season.items()):
+            self._synthesize_show(trakt_id, highest)
+        for trakt_id in sorted({_number(entry.get("trakt_id")) for entry in movie_entries} - {0}):
+            if trakt_id in self.movies or trakt_id in self.not_found_movies:
+                continue
+            if is_synthetic_not_found(trakt_id):
+                self.not_found_movies.add(trakt_id)
+            else:
+                self.movies[trakt_id] = synthetic_movie(trakt_id)
+        return self
+
+    def _synthesize_show(self, trakt_id: int, highest_season: int) -> None:
+        if trakt_id in self.not_found_shows:
+            return
+        if trakt_id not in self.shows:
+            if is_synthetic_not_found(trakt_id):
+                self.not_found_shows.add(trakt_id)
+                return
+            self.shows[trakt_id] = synthetic_show(trakt_id)
+        if trakt_id not in self.seasons:
+            self.seasons[trakt_id] = synthetic_seasons(trakt_id, highest_season)
+
+    # -- faults and the request log -----------------------------------------------------------------
+
+    def add_fault(self, fault: Fault) -> Fault:
+        pattern = re.compile(fault.path) if fault.path is not None else None
+        with self._lock:
+            self._faults.append(_ActiveFault(fault, pattern, self._received, fault.times))
+        return fault
+
+    def outage_from(self, n: int, status: int = 503, path: str | None = None) -> Fault:
+        """Answer ``status`` to every request after the next ``n`` ones (all paths unless ``path``)."""
+        return self.add_fault(Fault(status=status, after=n, path=path))
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self._faults.clear()
+
+    @property
+    def requests(self) -> list[ReceivedRequest]:
+        """A snapshot of the requests received, in arrival order."""
+        with self._lock:
+            return list(self._log)
+
+    def count(self, path: str | None = None) -> int:
+        """How many requests were received (for exactly ``path``, if given)."""
+        with self._lock:
+            return sum(1 for request in self._log if path is None or request.path == path)
+
+    def reset_log(self) -> None:
+        with self._lock:
+            self._log.clear()
+
+    # -- server lifecycle --------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        if self._server is None:
+            raise RuntimeError("FakeTrakt is not started: call start() or use it in a with block")
+        return f"http://{self.host}:{self._server.server_address[1]}"
+
+    def start(self) -> FakeTrakt:
+        if self._server is not None:
+            return self
+        self._stopping.clear()
+        self._server = _Server((self.host, self.port), _Handler, self)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.02,), name="fake-trakt", daemon=True
+        )  # a short poll interval, so that stop() returns at once
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        if server is None:
+            return
+        self._stopping.set()  # wakes handlers sleeping on latency or a delay fault
+        server.shutdown()
+        server.close_connections()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> FakeTrakt:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- answering, called from the handler threads ----------------------------------------------
+
+    def _arrive(self, request: ReceivedRequest) -> Fault | None:
+        """Record the request and pick the fault to apply to it, if any."""
+        with self._lock:
+            index = self._received
+            self._received += 1
+            self._log.append(request)
+            for active in self._faults:
+                if active.matches(index, request.path):
+                    if active.remaining is not None:
+                        active.remaining -= 1
+                    return active.fault
+        return None
+
+    def _sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._stopping.wait(seconds)
+
+    def _fault_answer(self, fault: Fault) -> _Answer:
+        status = fault.status if fault.status is not None else 200
+        if status == 429:
+            with self._lock:
+                self.throttled += 1
+        body = fault.body if fault.body is not None else json.dumps({"error": _reason(status)}).encode()
+        content_type = "text/html; charset=utf-8" if body.lstrip().startswith(b"<") else JSON_TYPE
+        return _Answer(status, body, dict(fault.headers), content_type)
+
+    def _trakt_answer(self, method: str, path: str, headers: Mapping[str, str]) -> _Answer:
+        """Check the headers and the rate limit at arrival, wait ``latency``, then answer."""
+        answer = self._check_headers(headers)
+        if answer is None:
+            allowed, rate_headers = self._take_slot()
+            answer = self._route(method, path) if allowed else RATE_LIMITED
+            answer = replace(answer, headers={**answer.headers, **rate_headers})
+        self._sleep(self.latency)
+        return answer
+
+    def _check_headers(self, headers: Mapping[str, str]) -> _Answer | None:
+        key = headers.get("trakt-api-key", "")
+        if not key or headers.get("trakt-api-version") != "2":
+            return _json_answer(
+                401,
+                {
+                    "error": "unauthorized",
+                    "error_description": "send the trakt-api-key and trakt-api-version: 2 headers",
+                },
+            )
+        if self.expected_key is not None and key != self.expected_key:
+            return _json_answer(403, {"error": "forbidden", "error_description": "invalid API key or unapproved app"})
+        return None
+
+    def _take_slot(self) -> tuple[bool, dict[str, str]]:
+        """Apply the sliding-window rate limit at arrival; 429'd requests take no slot."""
+        limit, period = self.rate_limit, self.rate_period
+        if limit is None:
+            return True, {}
+        now = time.monotonic()
+        with self._lock:
+            while self._window and self._window[0] <= now - period:
+                self._window.popleft()
+            allowed = len(self._window) < limit
+            if allowed:
+                self._window.append(now)
+            else:
+                self.throttled += 1
+            remaining = limit - len(self._window)
+            frees_in = self._window[0] + period - now if self._window else 0.0
+        until = datetime.now(UTC) + timedelta(seconds=frees_in)
+        rate = {
+            "name": RATE_LIMIT_NAME,
+            "period": int(period) if float(period).is_integer() else period,
+            "limit": limit,
+            "remaining": remaining,
+            "until": until.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        }
+        headers = {"X-Ratelimit": json.dumps(rate, separators=(",", ":"))}
+        if not allowed:
+            headers["Retry-After"] = str(max(1, math.ceil(frees_in)))
+        return allowed, headers
+
+    def _route(self, method: str, path: str) -> _Answer:
+        if method != "GET":
+            return NOT_FOUND
+        found: object = None
+        if match := _SHOW.fullmatch(path):
+            trakt_id = int(match[1])
+            found = None if trakt_id in self.not_found_shows else self.shows.get(trakt_id)
+        elif match := _SEASONS.fullmatch(path):
+            trakt_id = int(match[1])
+            found = None if trakt_id in self.not_found_shows else self.seasons.get(trakt_id)
+        elif match := _MOVIE.fullmatch(path):
+            trakt_id = int(match[1])
+            found = None if trakt_id in self.not_found_movies else self.movies.get(trakt_id)
+        return NOT_FOUND if found is None else _json_answer(200, found)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[_Handler], fake: FakeTrakt) -> None:
+        self.fake = fake
+        self._connections: set[socket.socket] = set()
+        self._connections_lock = threading.Lock()
+        super().__init__(address, handler)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request: Any) -> None:
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self) -> None:
+        """End the kept-alive connections, so their handler threads stop waiting for a request."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return  # the client went away (timeouts, resets): nothing to report
+        super().handle_error(request, client_address)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: _Server
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out in two writes; without this, Nagle + delayed ACK add ~40 ms each.
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # quiet: no access log on stderr
+
+    def _handle(self) -> None:
+        fake = self.server.fake
+        self._drain_body()
+        path, _, query = self.path.partition("?")
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        request = ReceivedRequest(self.command, path, headers, time.monotonic(), query, self.client_address[1])
+        fault = fake._arrive(request)
+        if fault is not None:
+            fake._sleep(fake.latency + fault.delay)
+            if fault.reset:
+                self._reset()
+                return
+            if fault.replaces_answer:
+                self._send(fake._fault_answer(fault))
+                return
+        if path in fake.static:
+            status, body, content_type = fake.static[path]
+            self._send(_Answer(status, body, {}, content_type))
+            return
+        self._send(fake._trakt_answer(self.command, path, headers))
+
+    def _drain_body(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > 0:
+            self.rfile.read(length)
+
+    def _send(self, answer: _Answer) -> None:
+        try:
+            self.send_response(answer.status, _reason(answer.status))
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
+            for name, value in answer.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(answer.body)
+        except OSError:
+            self.close_connection = True  # the client gave up (e.g. its timeout passed)
+
+    def _reset(self) -> None:
+        """Close the socket with SO_LINGER 0, so the client sees a connection reset (RST)."""
+        self.close_connection = True
+        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.rfile.close()  # drop the makefile reference, so close() really closes the descriptor
+        self.connection.close()
+
+
+# -- synthesized answers ---------------------------------------------------------------------------
+
+
+def is_synthetic_not_found(trakt_id: int) -> bool:
+    return trakt_id % NOT_FOUND_EVERY == 0
+
+
+def is_synthetic_split_cour(trakt_id: int) -> bool:
+    return trakt_id % SPLIT_COUR_EVERY == 0
+
+
+def synthetic_show(trakt_id: int) -> dict[str, Any]:
+    return {
+        "title": f"Show {trakt_id}",
+        "year": _year(trakt_id, 1990, 35),
+        "ids": {
+            "trakt": trakt_id,
+            "slug": f"show-{trakt_id}",
+            "tvdb": _maybe_id(trakt_id, 100_000 + trakt_id, none_every=47, zero_every=43),
+            "imdb": _imdb(trakt_id),
+            "tmdb": _maybe_id(trakt_id, 20_000 + trakt_id, none_every=41, zero_every=37),
+            "tvrage": None,
+        },
+    }
+
+
+def synthetic_seasons(trakt_id: int, highest_asked: int) -> list[dict[str, Any]]:
+    """Seasons 0..highest_asked, or 0..highest_asked-1 for a split cour; season trakt id = id*100+n."""
+    last = highest_asked - 1 if highest_asked >= 1 and is_synthetic_split_cour(trakt_id) else highest_asked
+    seasons = []
+    for number in range(last + 1):
+        season_id = trakt_id * 100 + number
+        specials = number == 0
+        seasons.append(
+            {
+                "number": number,
+                "ids": {
+                    "trakt": season_id,
+                    "tvdb": None if specials or season_id % 17 == 0 else 3_000_000 + season_id,
+                    "tmdb": None if specials else 600_000 + season_id,
+                    "tvrage": None,
+                },
+            }
+        )
+    return seasons
+
+
+def synthetic_movie(trakt_id: int) -> dict[str, Any]:
+    return {
+        "title": f"Movie {trakt_id}",
+        "year": _year(trakt_id, 1970, 55),
+        "ids": {
+            "trakt": trakt_id,
+            "slug": f"movie-{trakt_id}",
+            "imdb": _imdb(trakt_id),
+            "tmdb": _maybe_id(trakt_id, 40_000 + trakt_id, none_every=41, zero_every=37),
+        },
+    }
+
+
+def _year(trakt_id: int, first: int, span: int) -> int | None:
+    return None if trakt_id % NO_YEAR_EVERY == 0 else first + trakt_id % span
+
+
+def _imdb(trakt_id: int) -> str | None:
+    if trakt_id % 31 == 0:
+        return None
+    if trakt_id % 29 == 0:
+        return ""
+    return f"tt{trakt_id:07d}"
+
+
+def _maybe_id(trakt_id: int, value: int, *, none_every: int, zero_every: int) -> int | None:
+    if trakt_id % none_every == 0:
+        return None
+    if trakt_id % zero_every == 0:
+        return 0  # Trakt sometimes sends 0 for a missing id
+    return value
+
+
+def _number(value: object, missing: int = 0) -> int:
+    """An upstream id or season number, or ``missing`` when it is absent or not a number >= 0."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    return missing
+
+
+_CLOUDFLARE_REASONS = {520: "Unknown Error", 521: "Web Server Is Down", 522: "Connection Timed Out"}
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return _CLOUDFLARE_REASONS.get(status, "Error")
+
+
+# -- by hand ---------------------------------------------------------------------------------------
+
+
+def build_local_fake(**options: Any) -> FakeTrakt:
+    """The fake the CLI serves: the sample, synthesized upstream answers and the upstream lists."""
+    tv_bytes, movies_bytes = UPSTREAM_TV.read_bytes(), UPSTREAM_MOVIES.read_bytes()
+    fake = FakeTrakt.from_sample(SAMPLE, **options)
+    fake.synthesize(json.loads(tv_bytes), json.loads(movies_bytes))
+    fake.static["/db/tv.json"] = (200, tv_bytes, JSON_TYPE)
+    fake.static["/db/movies.json"] = (200, movies_bytes, JSON_TYPE)
+    return fake
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Serve a fake Trakt API (and the upstream lists) locally.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port (default: 8765)")
+    parser.add_argument("--latency", type=float, default=0.0, help="seconds before each answer")
+    parser.add_argument("--rate-limit", type=int, default=None, help="calls allowed per --rate-period")
+    parser.add_argument("--rate-period", type=float, default=300.0, help="seconds (default: 300)")
+    args = parser.parse_args(argv)
+
+    fake = build_local_fake(
+        expected_key=CLI_API_KEY,
+        latency=args.latency,
+        rate_limit=args.rate_limit,
+        rate_period=args.rate_period,
+        host=args.host,
+        port=args.port,
+    )
+    try:
+        fake.start()
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port} ({exc}): pass another --port, or 0", file=sys.stderr)
+        return 1
+    with fake:
+        print(f"export TRAKT_API_URL={fake.url}")
+        print(f"export ANITRAKT_TV_URL={fake.url}/db/tv.json")
+        print(f"export ANITRAKT_MOVIES_URL={fake.url}/db/movies.json")
+        print(f"export TRAKT_API_KEY={CLI_API_KEY}", flush=True)
+        print("serving the fake Trakt; Ctrl-C stops it", file=sys.stderr, flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
