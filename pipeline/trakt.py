@@ -145,10 +145,19 @@ def _cacheable(response: requests.Response) -> bool:
     return response.status_code == 404 or isinstance(_json_body(response), dict | list)
 
 
+def cache_key(request: requests.PreparedRequest | requests.Request, **_: Any) -> str:
+    """The cache key of a GET: a hash of its URL alone (never of its headers, so never of the key).
+
+    Our URLs are built canonically (``api_url`` + path), so requests-cache's URL normalization,
+    which cost a quarter of a warm run, is not needed.
+    """
+    return hashlib.sha256(f"GET {request.url}".encode()).hexdigest()[:32]
+
+
 def open_session(config: Config) -> CachedSession:
     """The one HTTP session: requests-cache on SQLite, JSON serializer, the key kept out of it."""
     config.trakt_cache.parent.mkdir(parents=True, exist_ok=True)
-    return CachedSession(
+    session = CachedSession(
         cache_name=str(config.trakt_cache),
         backend="sqlite",
         serializer="json",
@@ -158,8 +167,14 @@ def open_session(config: Config) -> CachedSession:
         allowable_methods=("GET",),
         ignored_parameters=[KEY_HEADER, "Authorization"],
         match_headers=False,
+        key_fn=cache_key,
         filter_fn=_cacheable,
     )
+    # Every request goes to one host, so the environment's proxy settings (HTTPS_PROXY, NO_PROXY, ...)
+    # are read once here instead of on every request, which cost ~0.5 ms a request on a warm run.
+    session.proxies.update(requests.utils.get_environ_proxies(config.api_url))
+    session.trust_env = False
+    return session
 
 
 def _int_id(value: Any) -> int | None:
@@ -302,6 +317,12 @@ class TraktClient:
 
     def _fetch(self, path: str) -> tuple[Status, Any, str]:
         url = self.config.api_url + path
+        cached = None if self.force else self._fresh_from_cache(url)
+        if cached is not None:
+            self.stats.from_cache += 1
+            outcome = self._judge(path, cached)
+            if outcome is not None:
+                return outcome
         detail = ""
         for attempt in range(self.config.max_retries + 1):
             if attempt:
@@ -339,6 +360,18 @@ class TraktClient:
                 logger.info("enrich: %s, retrying in %.1f s", detail, wait)
                 self.sleep(wait)
         return ("failed", None, detail)
+
+    def _fresh_from_cache(self, url: str) -> requests.Response | None:
+        """A fresh cached answer, read straight from the cache's storage.
+
+        The same answer ``session.get`` would return (no Cache-Control or Vary handling is enabled),
+        at a tenth of the cost: a warm run reads ~7,200 answers, and requests' and requests-cache's
+        per-request machinery dominated its time.
+        """
+        response = self.session.cache.get_response(cache_key(requests.Request("GET", url)))
+        if response is None or response.is_expired:
+            return None
+        return response
 
     def _judge(self, path: str, response: requests.Response) -> tuple[Status, Any, str] | None:
         """An answer to keep (200 with JSON, 404), or None for one to retry; a rejected key stops all."""
