@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import logging
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -406,7 +407,13 @@ def _api_key(config: Config) -> Config:
     raise PipelineError("no Trakt API key: give --api-key KEY, set TRAKT_API_KEY, or put TRAKT_API_KEY=... in .env")
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    """A cancelled or timed-out workflow step gets SIGTERM: unwind, so the cache is closed cleanly."""
+    raise SystemExit(f"enrich: stopped by signal {signum}; nothing published changed, the next run resumes")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     parser = _parser()
     args = parser.parse_args(argv)
     options = _options(args, parser)

@@ -127,6 +127,9 @@ def _outputs(output_dir: Path) -> tuple[list[str], dict[str, Any]]:
     """Problems of the published files, and the files that could be read, by name."""
     found: list[str] = []
     files: dict[str, Any] = {}
+    if not any((output_dir / name).exists() for name in (*OUTPUT_FILE.values(), *NOT_FOUND_FILE.values())):
+        logger.info("validate: %s holds no published files yet; the first nightly run creates them", output_dir)
+        return found, files
     for name in (*OUTPUT_FILE.values(), *NOT_FOUND_FILE.values(), META_FILE):
         path = output_dir / name
         read = _read(path)
@@ -223,7 +226,7 @@ def _count(number: int, noun: str) -> str:
 
 def _summary(outputs: dict[str, Any], overrides: dict[str, Any], overrides_dir: Path) -> str:
     present = sum((overrides_dir / name).exists() for name in overrides)
-    shows, movies = (len(outputs[OUTPUT_FILE[kind]]) for kind in KINDS)
+    shows, movies = (len(outputs.get(OUTPUT_FILE[kind], [])) for kind in KINDS)
     count = sum(len(data) for data in overrides.values())
     return (
         f"validate: {_count(len(outputs), 'output file')} and {_count(present, 'override file')} valid "
