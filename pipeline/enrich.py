@@ -270,6 +270,9 @@ def _write_meta(config: Config, lists: dict[Kind, upstream.UpstreamList], now: d
             sources[name] = {"sha256": lists[kind].sha256, "entries": lists[kind].total}
         elif name in previous_upstream:
             sources[name] = previous_upstream[name]
+        else:  # one list processed, and no earlier meta.json describes the other: nothing true to say
+            logger.info("enrich: meta.json not written: it needs both upstream lists (run without --tv/--movies)")
+            return
     meta = {
         "schema_version": SCHEMA_VERSION,
         "last_changed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
