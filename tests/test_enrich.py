@@ -385,7 +385,8 @@ def test_bad_upstream_entries_are_skipped_and_reported(workdir: Path, fake: Fake
 def test_meta_changes_only_with_the_data(workdir: Path, fake: FakeTrakt) -> None:
     """meta.json is rewritten when a data file changes, and left as is when nothing changed."""
     fake.movies[20] = movie(20)
-    write_upstream(workdir, [], [movie_entry(2, 20)])
+    add_show(fake, 10, 1)
+    write_upstream(workdir, [tv_entry(1, 10)], [movie_entry(2, 20)])
     run(fake)
     meta_path = workdir / "output" / "meta.json"
     meta = json.loads(meta_path.read_text())
@@ -398,3 +399,12 @@ def test_meta_changes_only_with_the_data(workdir: Path, fake: FakeTrakt) -> None
     fake.movies[20]["title"] = "New title"
     run(fake, Options(progress=False, force=True))
     assert json.loads(meta_path.read_text())["last_changed"] > "2026"
+
+
+def test_meta_is_not_written_from_one_list_alone(workdir: Path, fake: FakeTrakt) -> None:
+    """A run over one list, with no earlier meta.json to describe the other, writes no meta.json."""
+    fake.movies[20] = movie(20)
+    write_upstream(workdir, [], [movie_entry(2, 20)])
+    run(fake)
+    assert read(workdir, "movies_ex.json")
+    assert not (workdir / "output" / "meta.json").exists()
