@@ -88,6 +88,9 @@ def _defaults(path: Path) -> dict[str, Any]:
     }
 
 
+_FLOAT_FIELDS = {field.name for field in dataclasses.fields(Config) if field.type == "float"}
+
+
 def _coerce(name: str, value: str, like: object) -> object:
     try:
         if isinstance(like, bool):
@@ -116,7 +119,10 @@ def load_config(
     env.update(os.environ if environ is None else environ)
     for variable, field in ENVIRONMENT.items():
         if env.get(variable):
-            values[field] = _coerce(variable, env[variable], values[field])
+            like = float(values[field]) if field in _FLOAT_FIELDS else values[field]  # YAML's 20 is an int
+            values[field] = _coerce(variable, env[variable], like)
     values.update({k: v for k, v in (flags or {}).items() if v is not None})
     values["api_url"] = str(values["api_url"]).rstrip("/")
+    if isinstance(values["api_key"], str):  # a key pasted with its newline would be an invalid header
+        values["api_key"] = values["api_key"].strip() or None
     return Config(**values)

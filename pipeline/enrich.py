@@ -95,11 +95,20 @@ def _paths(config: Config, options: Options, kind: Kind) -> tuple[Path, Path]:
     return config.output_dir / OUTPUT_FILE[kind], config.output_dir / NOT_FOUND_FILE[kind]
 
 
-def _guard_shrink(lists: dict[Kind, upstream.UpstreamList], published: dict[Kind, Published], config: Config) -> None:
-    """Refuse an upstream list that lost more than the threshold of what is published now."""
+def _guard_shrink(
+    lists: dict[Kind, upstream.UpstreamList],
+    groups: dict[Kind, dict[int, list[Mapping]]],
+    published: dict[Kind, Published],
+    config: Config,
+) -> None:
+    """Refuse an upstream list that lost more than the threshold of what is published now.
+
+    Counted with the overrides applied, as the published files are: MAL ids that overrides add (or
+    move to the other list) are no shrink of upstream.
+    """
     for kind, listed in lists.items():
         now = len(published[kind].old_output) + len(published[kind].old_not_found)
-        distinct = len({entry["mal_id"] for _, entry in listed.entries})
+        distinct = len(groups[kind])
         if now and distinct < now * (1 - config.shrink_threshold):
             raise PipelineError(
                 f"upstream {listed.name} has {distinct:,} MAL ids, {1 - distinct / now:.0%} fewer than the {now:,}"
@@ -254,15 +263,27 @@ def _sorted(entries: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     return [entries[mal_id] for mal_id in sorted(entries)]
 
 
+def _file_counts(config: Config) -> dict[str, dict[str, int]]:
+    """``meta.json``'s ``files``: how many entries each published file holds now."""
+    return {
+        name: {"entries": len(load_json(config.output_dir / name, missing=[]))}
+        for kind in KINDS
+        for name in (OUTPUT_FILE[kind], NOT_FOUND_FILE[kind])
+    }
+
+
+def _meta_outdated(config: Config) -> bool:
+    """No ``meta.json``, or one whose counts are not the files' (a run stopped between the two writes)."""
+    meta = load_json(config.output_dir / META_FILE, missing=None)
+    return not isinstance(meta, dict) or meta.get("files") != _file_counts(config)
+
+
 def _write_meta(config: Config, lists: dict[Kind, upstream.UpstreamList], now: datetime) -> None:
     """``meta.json`` describes the data; rewritten only when a data file changed, so it never commits alone."""
     path = config.output_dir / META_FILE
     old = load_json(path, missing={})
     previous_upstream = old.get("upstream", {}) if isinstance(old, dict) else {}
-    files = {}
-    for kind in KINDS:
-        for name in (OUTPUT_FILE[kind], NOT_FOUND_FILE[kind]):
-            files[name] = {"entries": len(load_json(config.output_dir / name, missing=[]))}
+    files = _file_counts(config)
     sources = {}
     for kind in KINDS:
         name = UPSTREAM_FILE[kind]
@@ -336,9 +357,9 @@ def enrich(
         published[kind] = Published(
             output_path, not_found_path, _load_published(output_path), _load_published(not_found_path)
         )
-    if not options.allow_shrink:
-        _guard_shrink(lists, published, config)
     groups, duplicates = build_mappings(lists, overrides)
+    if not options.allow_shrink:
+        _guard_shrink(lists, groups, published, config)
     for duplicate in duplicates:
         logger.warning("enrich: MAL id %(mal_id)d is listed more than once: %(candidates)s", duplicate)
     run = Run(published, duplicates)
@@ -349,7 +370,7 @@ def enrich(
         for files in published.values():
             changed |= write_json(files.not_found_path, _sorted(files.not_found))
             changed |= write_json(files.output_path, _sorted(files.output))
-        if options.output is None and (changed or not (config.output_dir / META_FILE).exists()):
+        if options.output is None and (changed or _meta_outdated(config)):
             _write_meta(config, lists, started)
         client.prune()
     finally:
@@ -420,10 +441,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     options = _options(args, parser)
-    config = load_config({"api_key": args.api_key})
-    logs.setup(verbose=args.verbose, secrets=[config.api_key or ""])
+    logs.setup(verbose=args.verbose, secrets=[args.api_key or ""])
     try:
-        config = _api_key(config)
+        config = _api_key(load_config({"api_key": args.api_key}))
         logs.add_secret(config.api_key or "")
         summary = enrich(config, options)
     except PipelineError as exc:

@@ -43,7 +43,8 @@ def parse_json(text: str | bytes, where: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise PipelineError(f"{where}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})") from None
+        reason = exc.msg.removesuffix(" at")  # "Unterminated string starting at" names a place too
+        raise PipelineError(f"{where}: not valid JSON ({reason} at line {exc.lineno}, column {exc.colno})") from None
 
 
 def load_json(path: Path, *, missing: Any = None, required: bool = False) -> Any:

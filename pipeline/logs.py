@@ -4,17 +4,27 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
+from types import TracebackType
 
 _SECRETS: set[str] = set()
 REDACTED = "[redacted]"
 
 
+def redact(text: str) -> str:
+    for secret in _SECRETS:
+        text = text.replace(secret, REDACTED)
+    return text
+
+
 class _Redact(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        text = super().format(record)
-        for secret in _SECRETS:
-            text = text.replace(secret, REDACTED)
-        return text
+        return redact(super().format(record))
+
+
+def _print_redacted(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
+    """``sys.excepthook``: an uncaught exception keeps its traceback, minus the secrets in its messages."""
+    sys.stderr.write(redact("".join(traceback.format_exception(kind, value, tb))))
 
 
 def add_secret(secret: str) -> None:
@@ -26,6 +36,7 @@ def setup(*, verbose: bool = False, secrets: list[str] | None = None) -> None:
     """INFO (or DEBUG with --verbose) to stderr, as ``message`` lines; secrets never printed."""
     for secret in secrets or []:
         add_secret(secret)
+    sys.excepthook = _print_redacted
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(_Redact("%(message)s"))
     root = logging.getLogger()

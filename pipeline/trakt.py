@@ -34,6 +34,13 @@ API_VERSION = "2"
 # Header names exactly as sent: requests-cache's ignored_parameters is case-sensitive.
 KEY_HEADER = "trakt-api-key"
 RETRYABLE = frozenset({429, 500, 502, 503, 504, 520, 521, 522})
+# Worth a retry too: a connection refused or reset, a timeout, a body cut short or garbled on the way.
+TRANSIENT_ERRORS = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 MIN_FRESH_SECONDS = 86_400.0  # an answer stays at least a day, so back-to-back runs never re-ask
 
 T = TypeVar("T")
@@ -305,6 +312,8 @@ class TraktClient:
         try:
             return Answer("ok", parse(body))
         except (KeyError, TypeError, ValueError) as exc:
+            # Not kept: reused from the cache, it would fail every run until its refresh slot.
+            self.session.cache.delete(cache_key(requests.Request("GET", self.config.api_url + path)))
             return Answer("failed", None, f"unexpected answer for {path}: {type(exc).__name__} {exc}")
 
     def _answer(self, path: str) -> tuple[Status, Any, str]:
@@ -335,7 +344,7 @@ class TraktClient:
                     expire_after=refresh_seconds(url, self.wall_clock(), self.config.refresh_days),
                     force_refresh=self.force,
                 )
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except TRANSIENT_ERRORS as exc:
                 detail = f"{type(exc).__name__} on {path}"
             else:
                 if getattr(response, "from_cache", False):

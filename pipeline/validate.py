@@ -43,7 +43,8 @@ def _read(path: Path) -> tuple[Any, list[str]] | None:
     try:
         return json.loads(text), []
     except json.JSONDecodeError as exc:
-        return None, [f"{path}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"]
+        reason = exc.msg.removesuffix(" at")  # "Unterminated string starting at" names a place too
+        return None, [f"{path}: not valid JSON ({reason} at line {exc.lineno}, column {exc.colno})"]
 
 
 def _dig(value: Any, keys: Sequence[str]) -> Any:

@@ -70,7 +70,8 @@ class Fault:
     """What to do instead of (or before) the normal answer, for the requests it matches.
 
     ``status``/``headers``/``body`` replace the answer (``body`` alone answers 200; ``status`` alone
-    answers a small JSON error). ``reset`` closes the connection without answering. ``delay`` sleeps
+    answers a small JSON error). ``reset`` closes the connection without answering; ``cut`` sends
+    the headers of the whole answer but only half its body, then closes the connection. ``delay`` sleeps
     first; a fault with only a delay (or only headers) then lets the request be answered normally,
     without those headers. ``times`` limits how
     many requests it applies to (None: forever). ``path`` is a regex searched in the request path
@@ -82,6 +83,7 @@ class Fault:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes | None = None
     reset: bool = False
+    cut: bool = False
     delay: float = 0.0
     times: int | None = None
     path: str | None = None
@@ -89,7 +91,7 @@ class Fault:
 
     @property
     def replaces_answer(self) -> bool:
-        return self.reset or self.status is not None or self.body is not None
+        return self.reset or self.cut or self.status is not None or self.body is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,6 +452,13 @@ class _Handler(BaseHTTPRequestHandler):
             if fault.reset:
                 self._reset()
                 return
+            if fault.cut:
+                self._send_cut(
+                    fake._fault_answer(fault)
+                    if fault.status is not None or fault.body is not None
+                    else fake._trakt_answer(self.command, path, headers)
+                )
+                return
             if fault.replaces_answer:
                 self._send(fake._fault_answer(fault))
                 return
@@ -476,6 +485,18 @@ class _Handler(BaseHTTPRequestHandler):
                 self.wfile.write(answer.body)
         except OSError:
             self.close_connection = True  # the client gave up (e.g. its timeout passed)
+
+    def _send_cut(self, answer: _Answer) -> None:
+        """Announce the whole body, send half of it, close: the client sees the transfer cut short."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.send_response(answer.status, _reason(answer.status))
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body[: len(answer.body) // 2])
+            self.wfile.flush()
+            self.connection.shutdown(socket.SHUT_RDWR)
 
     def _reset(self) -> None:
         """Close the socket with SO_LINGER 0, so the client sees a connection reset (RST)."""

@@ -12,7 +12,6 @@ import pytest
 
 from pipeline import enrich
 from pipeline.enrich import Options
-from pipeline.trakt import TraktClient
 from tests.conftest import (
     API_KEY,
     kinds_present,
@@ -26,6 +25,7 @@ from tests.conftest import (
     write_upstream,
 )
 from tests.fake_trakt import FakeTrakt, Fault
+from tests.faultkit import VirtualTime
 
 QUIET = Options(progress=False)
 
@@ -309,13 +309,9 @@ def test_429_waits_for_retry_after_then_succeeds(workdir: Path, fake: FakeTrakt)
     fake.movies[20] = movie(20)
     write_upstream(workdir, [], [movie_entry(2, 20)])
     fake.add_fault(Fault(status=429, headers={"Retry-After": "7"}, times=1))
-    waits: list[float] = []
-
-    def client(config: Any, force: bool) -> TraktClient:
-        return TraktClient(config, force=force, sleep=waits.append)
-
-    summary = enrich.enrich(make_config(fake, retry_after_max=30.0), only_present(QUIET), client_factory=client)
-    assert 7.0 in waits
+    time = VirtualTime()
+    summary = enrich.enrich(make_config(fake, retry_after_max=30.0), only_present(QUIET), client_factory=time.factory)
+    assert 7.0 in time.waits
     assert summary["requests"]["throttled"] == 1
     assert read(workdir, "movies_ex.json")[0]["trakt"]["id"] == 20
 
