@@ -26,6 +26,19 @@ def environment(fake: FakeTrakt, **extra: str) -> dict[str, str]:
     return env
 
 
+def run_enrich(workdir: Path, fake: FakeTrakt, *argv: str) -> subprocess.CompletedProcess[str]:
+    """``python -m pipeline.enrich ARGV`` in ``workdir``, with no terminal and no key in the environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.enrich", *argv],
+        cwd=workdir,
+        env=environment(fake),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+
+
 def small_lists(workdir: Path, fake: FakeTrakt) -> None:
     fake.shows[10] = show(10)
     fake.seasons[10] = seasons(10, 1)
@@ -40,14 +53,7 @@ def test_original_flags_work_in_both_spellings(workdir: Path, fake: FakeTrakt, d
     source = workdir / "my_tv.json"
     source.write_text(json.dumps([tv_entry(1, 10)]))
     argv = [f"{dash}tv", str(source), f"{dash}output", "custom.json", f"{dash}api-key", API_KEY, f"{dash}no-progress"]
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeline.enrich", *argv],
-        cwd=workdir,
-        env=environment(fake),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_enrich(workdir, fake, *argv)
     assert result.returncode == 0, result.stderr
     assert json.loads((workdir / "custom.json").read_text())[0]["trakt"]["id"] == 10
     assert json.loads((workdir / "not_exist_custom.json").read_text()) == []
@@ -66,15 +72,7 @@ def test_output_with_both_lists_is_a_usage_error(workdir: Path, capsys: pytest.C
 def test_missing_api_key_off_a_terminal_names_the_three_ways(workdir: Path, fake: FakeTrakt) -> None:
     """Without a key and without a terminal, enrich exits 1 naming --api-key, TRAKT_API_KEY and .env."""
     small_lists(workdir, fake)
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeline.enrich", "--no-progress"],
-        cwd=workdir,
-        env=environment(fake),
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=60,
-    )
+    result = run_enrich(workdir, fake, "--no-progress")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         "enrich: no Trakt API key: give --api-key KEY, set TRAKT_API_KEY, or put TRAKT_API_KEY=... in .env"
@@ -86,14 +84,7 @@ def test_api_key_is_read_from_dotenv(workdir: Path, fake: FakeTrakt) -> None:
     """A .env file in the working directory gives the key when neither flag nor environment does."""
     small_lists(workdir, fake)
     (workdir / ".env").write_text(f"TRAKT_API_KEY={API_KEY}\n")
-    result = subprocess.run(
-        [sys.executable, "-m", "pipeline.enrich", "--no-progress"],
-        cwd=workdir,
-        env=environment(fake),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = run_enrich(workdir, fake, "--no-progress")
     assert result.returncode == 0, result.stderr
     assert {r.headers["trakt-api-key"] for r in fake.requests} == {API_KEY}
 
