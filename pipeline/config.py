@@ -29,6 +29,7 @@ ENVIRONMENT = {
     "TRAKT_RATE_LIMIT_PERIOD": "rate_limit_period",
     "TRAKT_MAX_RETRIES": "max_retries",
     "TRAKT_TIMEOUT": "timeout",
+    "TRAKT_CONCURRENCY": "concurrency",
     "ANITRAKT_SHRINK_THRESHOLD": "shrink_threshold",
 }
 
@@ -55,6 +56,7 @@ class Config:
     rate_limit_calls: int
     rate_limit_period: float
     circuit_breaker_failures: int
+    concurrency: int
     shrink_threshold: float
     download_timeout: float
 
@@ -83,6 +85,7 @@ def _defaults(path: Path) -> dict[str, Any]:
         "rate_limit_calls": trakt["rate_limit_calls"],
         "rate_limit_period": trakt["rate_limit_period_seconds"],
         "circuit_breaker_failures": trakt["circuit_breaker_failures"],
+        "concurrency": trakt["concurrency"],
         "shrink_threshold": upstream["shrink_threshold"],
         "download_timeout": upstream["download_timeout_seconds"],
     }

@@ -13,6 +13,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -237,9 +238,43 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> Non
             run.failed_new.append(record)
 
 
+def _look_up(client: TraktClient, kind: Kind, trakt_id: int) -> None:
+    """Everything one Trakt id needs: the movie, or the show and (when it exists) its seasons."""
+    if kind == "movies":
+        client.movie(trakt_id)
+    elif client.show(trakt_id).status == "ok":
+        client.seasons(trakt_id)
+
+
+def _prefetch(
+    client: TraktClient, groups: dict[Kind, dict[int, list[Mapping]]], options: Options, workers: int
+) -> None:
+    """Ask Trakt for every distinct id, ``workers`` at a time; the answers stay in the client.
+
+    Each id is one task, so no two threads ever ask the same URL. The first failure that stops the
+    run (outage, rejected key) cancels what has not started and is raised here.
+    """
+    ids = [
+        (kind, trakt_id)
+        for kind, found in groups.items()  # shows first, then movies, each by id: a stable order
+        for trakt_id in sorted({m.trakt_id for ms in found.values() for m in ms})
+    ]
+    progress = Progress(len(ids), enabled=options.progress, stats=client.stats, noun="Trakt ids")
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="trakt") as pool:
+        futures = [pool.submit(_look_up, client, kind, trakt_id) for kind, trakt_id in ids]
+        try:
+            for future in as_completed(futures):
+                future.result()
+                progress.advance()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+    progress.finish()
+
+
 def _look_up_all(client: TraktClient, groups: dict[Kind, dict[int, list[Mapping]]], run: Run, options: Options) -> None:
-    total = sum(len(found) for found in groups.values())
-    progress = Progress(total, enabled=options.progress, stats=client.stats)
+    _prefetch(client, groups, options, client.config.concurrency)
     for kind, found in groups.items():
         for mal_id in sorted(found):
             results = [(mapping, resolve(client, mapping)) for mapping in found[mal_id]]
@@ -255,8 +290,6 @@ def _look_up_all(client: TraktClient, groups: dict[Kind, dict[int, list[Mapping]
                     resolved.status,
                     " (split cour)" if resolved.status == "ok" and not resolved.season_found else "",
                 )
-            progress.advance()
-    progress.finish()
 
 
 def _sorted(entries: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:

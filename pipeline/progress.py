@@ -26,8 +26,9 @@ class Progress:
         every: float = 15.0,
         clock: Callable[[], float] = time.monotonic,
         tty: bool | None = None,
+        noun: str = "entries",
     ) -> None:
-        self.total, self.done = total, 0
+        self.total, self.done, self._noun = total, 0, noun
         self._enabled, self._stats, self._every, self._clock = enabled, stats, every, clock
         self._tty = sys.stderr.isatty() if tty is None else tty
         self._last = clock()
@@ -36,7 +37,7 @@ class Progress:
         counts = ""
         if self._stats is not None:
             counts = f", {self._stats.requests:,} requests, {self._stats.from_cache:,} from cache"
-        return f"enrich: {self.done:,}/{self.total:,} entries{counts}"
+        return f"enrich: {self.done:,}/{self.total:,} {self._noun}{counts}"
 
     def advance(self) -> None:
         self.done += 1

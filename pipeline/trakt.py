@@ -18,7 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, Literal, NoReturn, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -58,6 +58,12 @@ class Stats:
     retries: int = 0
     throttled: int = 0  # 429 answers received
     failed: int = 0  # lookups that failed for good
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def add(self, name: str, count: int = 1) -> None:
+        """Count one event; lookups run in several threads."""
+        with self._lock:
+            setattr(self, name, getattr(self, name) + count)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +90,12 @@ def refresh_seconds(url: str, now: float, refresh_days: float) -> float:
 class RateLimiter:
     """Never more than ``calls`` requests in any ``period`` seconds (a sliding window).
 
-    Times are taken when an answer arrives, which is after Trakt counted the request, so the window
-    the client sees is never ahead of Trakt's. The first ``calls`` requests go out at once.
+    A request counts from the moment it is let through (in flight) and, once answered, from the
+    moment its answer arrived, which is after Trakt counted it: the window the client sees is never
+    ahead of Trakt's, however many threads send. The first ``calls`` requests go out at once.
     """
+
+    POLL = 0.01  # how long to wait when every slot is taken by a request still in flight
 
     def __init__(
         self,
@@ -99,24 +108,30 @@ class RateLimiter:
         self._calls, self._period = calls, period
         self._clock, self._sleep = clock, sleep
         self._answered: deque[float] = deque()
+        self._in_flight = 0
         self._blocked_until = 0.0
         self._lock = threading.Lock()
 
     def acquire(self) -> None:
-        with self._lock:
-            while True:
+        """Wait until a request may go out, and count it as in flight."""
+        while True:
+            with self._lock:
                 now = self._clock()
                 while self._answered and self._answered[0] <= now - self._period:
                     self._answered.popleft()
                 wait = self._blocked_until - now
-                if len(self._answered) >= self._calls:
-                    wait = max(wait, self._answered[0] + self._period - now)
+                if len(self._answered) + self._in_flight >= self._calls:
+                    # A slot frees when the oldest answer leaves the window (in-flight ones only add).
+                    wait = max(wait, self._answered[0] + self._period - now if self._answered else self.POLL)
                 if wait <= 0:
+                    self._in_flight += 1
                     return
-                self._sleep(wait)
+            self._sleep(wait)
 
     def record(self) -> None:
+        """The answer to a request let through by ``acquire`` arrived (or it failed)."""
         with self._lock:
+            self._in_flight = max(0, self._in_flight - 1)
             self._answered.append(self._clock())
 
     def block_for(self, seconds: float) -> None:
@@ -127,13 +142,13 @@ class RateLimiter:
 class _PacedAdapter(HTTPAdapter):
     """Every request that really goes out waits for the rate limiter; cache hits never get here."""
 
-    def __init__(self, limiter: RateLimiter, stats: Stats) -> None:
-        super().__init__(max_retries=0, pool_connections=4, pool_maxsize=4)
+    def __init__(self, limiter: RateLimiter, stats: Stats, connections: int) -> None:
+        super().__init__(max_retries=0, pool_connections=1, pool_maxsize=max(1, connections))
         self._limiter, self._stats = limiter, stats
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
         self._limiter.acquire()
-        self._stats.requests += 1
+        self._stats.add("requests")
         try:
             return super().send(request, *args, **kwargs)
         finally:
@@ -279,7 +294,7 @@ class TraktClient:
             self.config.rate_limit_calls, self.config.rate_limit_period, clock=self.clock, sleep=self.sleep
         )
         self.session = open_session(self.config)
-        adapter = _PacedAdapter(self.limiter, self.stats)
+        adapter = _PacedAdapter(self.limiter, self.stats, self.config.concurrency)
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update(
@@ -287,6 +302,7 @@ class TraktClient:
         )
         self._answers: dict[str, tuple[Status, Any, str]] = {}
         self._failures_in_a_row = 0
+        self._stopped: TraktUnavailable | None = None  # set once: every thread stops asking
         self._lock = threading.Lock()
 
     def close(self) -> None:
@@ -320,7 +336,7 @@ class TraktClient:
         if path not in self._answers:
             self._answers[path] = self._fetch(path)
             if self._answers[path][0] == "failed":
-                self.stats.failed += 1
+                self.stats.add("failed")
                 logger.warning("enrich: %s failed for good: %s", path, self._answers[path][2])
         return self._answers[path]
 
@@ -328,14 +344,16 @@ class TraktClient:
         url = self.config.api_url + path
         cached = None if self.force else self._fresh_from_cache(url)
         if cached is not None:
-            self.stats.from_cache += 1
+            self.stats.add("from_cache")
             outcome = self._judge(path, cached)
             if outcome is not None:
                 return outcome
         detail = ""
         for attempt in range(self.config.max_retries + 1):
+            if self._stopped is not None:
+                raise self._stopped
             if attempt:
-                self.stats.retries += 1
+                self.stats.add("retries")
             wait = self._backoff(attempt)
             try:
                 response = self.session.get(
@@ -348,11 +366,12 @@ class TraktClient:
                 detail = f"{type(exc).__name__} on {path}"
             else:
                 if getattr(response, "from_cache", False):
-                    self.stats.from_cache += 1
+                    self.stats.add("from_cache")
                 logger.debug("GET %s -> %s%s", path, response.status_code, " (cache)" if response.from_cache else "")
                 outcome = self._judge(path, response)
                 if outcome is not None:
-                    self._failures_in_a_row = 0
+                    with self._lock:
+                        self._failures_in_a_row = 0
                     return outcome
                 detail = f"HTTP {response.status_code} on {path}"
                 if response.status_code == 200:
@@ -386,11 +405,13 @@ class TraktClient:
         """An answer to keep (200 with JSON, 404), or None for one to retry; a rejected key stops all."""
         code = response.status_code
         if code == 429:
-            self.stats.throttled += 1
+            self.stats.add("throttled")
         if code in (401, 403):
-            raise TraktUnavailable(
-                f"Trakt rejected the API key ({code}) on {path}: set TRAKT_API_KEY to your app's client id;"
-                " nothing published changed"
+            self._stop(
+                TraktUnavailable(
+                    f"Trakt rejected the API key ({code}) on {path}: set TRAKT_API_KEY to your app's client id;"
+                    " nothing published changed"
+                )
             )
         if code == 404:
             return ("not_found", None, "")
@@ -406,8 +427,19 @@ class TraktClient:
     def _count_failure(self, detail: str) -> None:
         with self._lock:
             self._failures_in_a_row += 1
-            if self._failures_in_a_row >= self.config.circuit_breaker_failures:
-                raise TraktUnavailable(
-                    f"Trakt looks unavailable: {self._failures_in_a_row} failed attempts in a row"
+            tripped = self._failures_in_a_row >= self.config.circuit_breaker_failures
+            failures = self._failures_in_a_row
+        if tripped:
+            self._stop(
+                TraktUnavailable(
+                    f"Trakt looks unavailable: {failures} failed attempts in a row"
                     f" (last: {detail}); nothing published changed, the next run resumes from the cache"
                 )
+            )
+
+    def _stop(self, error: TraktUnavailable) -> NoReturn:
+        """Stop the run: this thread raises ``error`` and every other one at its next attempt."""
+        with self._lock:
+            if self._stopped is None:
+                self._stopped = error
+            raise self._stopped

@@ -25,6 +25,9 @@ def real_lists() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """An empty working directory (output/, overrides/, .cache/ are created by the steps)."""
     monkeypatch.chdir(tmp_path)
+    # One lookup at a time, so tests that count requests around a fault are deterministic; the
+    # full-chain test and tests/test_concurrency.py run with several.
+    monkeypatch.setenv("TRAKT_CONCURRENCY", "1")
     for variable in ("TRAKT_API_KEY", "TRAKT_API_URL", "ANITRAKT_TV_URL", "ANITRAKT_MOVIES_URL", "GITHUB_STEP_SUMMARY"):
         monkeypatch.delenv(variable, raising=False)
     (tmp_path / "overrides").mkdir()
@@ -59,6 +62,7 @@ def make_config(fake: FakeTrakt, **changes: Any) -> Config:
         backoff=0.01,
         backoff_max=0.05,
         retry_after_max=0.05,
+        concurrency=1,
     )
     return config.replace(**changes)
 

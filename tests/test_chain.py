@@ -22,6 +22,7 @@ def point_at(monkeypatch: pytest.MonkeyPatch, fake: FakeTrakt) -> None:
     monkeypatch.setenv("ANITRAKT_MOVIES_URL", f"{fake.url}/db/movies.json")
     monkeypatch.setenv("TRAKT_API_KEY", API_KEY)
     monkeypatch.setenv("TRAKT_RATE_LIMIT_CALLS", "1000000")  # no pacing against the fake
+    monkeypatch.setenv("TRAKT_CONCURRENCY", "4")  # as in production
 
 
 def trakt_paths(fake: FakeTrakt) -> list[str]:

@@ -133,10 +133,10 @@ def test_progress_is_a_periodic_line_off_a_terminal(
     monkeypatch.setenv("TRAKT_API_URL", fake.url)
     assert enrich.main(["--api-key", API_KEY]) == 0
     err = capsys.readouterr().err
-    assert "enrich: 2/2 entries, 3 requests, 0 from cache" in err
+    assert "enrich: 2/2 Trakt ids, 3 requests, 0 from cache" in err
     assert "\r" not in err and "#" not in err
     assert enrich.main(["--api-key", API_KEY, "--no-progress"]) == 0
-    assert "entries," not in capsys.readouterr().err
+    assert "Trakt ids," not in capsys.readouterr().err
 
 
 def test_verbose_logs_each_entry(

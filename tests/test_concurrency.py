@@ -1,0 +1,82 @@
+"""Lookups in parallel: each URL still asked once, the rate-limit window never exceeded, outages still stop."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from pipeline import enrich
+from pipeline.enrich import Options
+from pipeline.errors import PipelineError
+from tests.conftest import make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
+from tests.fake_trakt import FakeTrakt
+
+QUIET = Options(progress=False)
+
+
+def most_in_any_window(times: list[float], period: float) -> int:
+    times = sorted(times)
+    most, start = 0, 0
+    for end, moment in enumerate(times):
+        while times[start] <= moment - period:
+            start += 1
+        most = max(most, end - start + 1)
+    return most
+
+
+def many(workdir: Path, fake: FakeTrakt, shows: int, movies: int) -> int:
+    """Upstream lists of ``shows`` shows and ``movies`` movies; returns the URLs a cold run needs."""
+    for trakt_id in range(1, shows + 1):
+        fake.shows[trakt_id] = show(trakt_id)
+        fake.seasons[trakt_id] = seasons(trakt_id, 1)
+    for trakt_id in range(1, movies + 1):
+        fake.movies[trakt_id] = movie(trakt_id)
+    write_upstream(
+        workdir,
+        [tv_entry(i, i) for i in range(1, shows + 1)],
+        [movie_entry(10_000 + i, i) for i in range(1, movies + 1)],
+    )
+    return 2 * shows + movies
+
+
+def test_parallel_lookups_ask_each_url_once_within_the_window(workdir: Path, fake: FakeTrakt) -> None:
+    """Four lookups at a time against a slow, rate-limited Trakt: no 429, no window over the limit."""
+    needed = many(workdir, fake, shows=60, movies=60)
+    fake.latency = 0.02
+    fake.rate_limit, fake.rate_period = 50, 0.5
+    started = time.monotonic()
+    summary = enrich.enrich(make_config(fake, concurrency=4, rate_limit_calls=50, rate_limit_period=0.5), QUIET)
+    elapsed = time.monotonic() - started
+    paths = [request.path for request in fake.requests]
+    assert sorted(paths) == sorted(set(paths)) and len(paths) == needed == summary["requests"]["made"]
+    assert fake.throttled == 0
+    assert most_in_any_window([request.time for request in fake.requests], 0.5) <= 50
+    assert elapsed >= 0.5 * ((needed - 1) // 50)  # the sliding-window floor: it did wait for the window
+
+
+def test_parallel_lookups_are_faster_than_one_at_a_time(workdir: Path, fake: FakeTrakt) -> None:
+    """With a slow Trakt and no limit in reach, four lookups in flight finish well before one."""
+    many(workdir, fake, shows=20, movies=20)
+    fake.latency = 0.03
+    started = time.monotonic()
+    enrich.enrich(make_config(fake, concurrency=1, refresh_days=30), Options(progress=False, force=True))
+    one = time.monotonic() - started
+    started = time.monotonic()
+    enrich.enrich(make_config(fake, concurrency=4), Options(progress=False, force=True))
+    four = time.monotonic() - started
+    assert four < one * 0.6
+
+
+def test_outage_stops_every_thread(workdir: Path, fake: FakeTrakt) -> None:
+    """When the breaker trips in one thread, the others stop too: few requests after the outage began."""
+    many(workdir, fake, shows=40, movies=40)
+    before = (workdir / "output").exists()
+    fake.outage_from(10)
+    config = make_config(fake, concurrency=4)
+    with pytest.raises(PipelineError, match="Trakt looks unavailable: 8 failed attempts in a row"):
+        enrich.enrich(config, QUIET)
+    after_outage = fake.count() - 10
+    assert after_outage <= config.circuit_breaker_failures + config.concurrency * (config.max_retries + 1)
+    assert (workdir / "output").exists() == before  # nothing written
