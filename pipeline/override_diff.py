@@ -40,9 +40,7 @@ def _git(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def check_ref(repo: Path, ref: str) -> None:
     if _git(repo, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").returncode != 0:
-        raise PipelineError(
-            f"override_diff: unknown ref {ref!r}: fetch it first (git fetch origin <base branch>)"
-        )
+        raise PipelineError(f"override_diff: unknown ref {ref!r}: fetch it first (git fetch origin <base branch>)")
 
 
 def _by_mal_id(entries: Any, where: str) -> dict[int, Mapping[str, Any]]:

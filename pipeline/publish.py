@@ -111,9 +111,7 @@ class Git:
         self.repo = repo
         self.env = {**os.environ, **identity.environment()}
 
-    def run(
-        self, *args: str, check: bool = True, stdin: str | None = None
-    ) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         result = subprocess.run(
             ["git", *args],
             cwd=self.repo,
@@ -333,9 +331,7 @@ def publish(
     if dry_run:
         logger.info("publish: dry run, not pushing")
         return Published(commit=commit, pushed=False)
-    push_with_retry(
-        git, remote, branch or current_branch(git), attempts=attempts, backoff=backoff, sleep=sleep
-    )
+    push_with_retry(git, remote, branch or current_branch(git), attempts=attempts, backoff=backoff, sleep=sleep)
     return Published(commit=git.out("rev-parse", "HEAD"), pushed=True)
 
 
@@ -347,9 +343,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m pipeline.publish",
         description="Validate output/, commit it when it changed, and push with retry.",
     )
-    parser.add_argument(
-        "--repo", type=Path, default=Path.cwd(), help="repository to commit in (default: cwd)"
-    )
+    parser.add_argument("--repo", type=Path, default=Path.cwd(), help="repository to commit in (default: cwd)")
     parser.add_argument("--remote", default="origin", help="remote to push to (default: origin)")
     parser.add_argument("--branch", help="branch to push to (default: the checked-out branch)")
     parser.add_argument(

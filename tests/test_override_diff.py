@@ -76,8 +76,7 @@ def test_added_changed_and_removed_ids_with_old_and_new_mapping(repo: Path) -> N
         "| removed | 1 | Anime 1 | shows 100 season 1 “Trakt 100” | — | yes |  |",
         "| changed | 2 | Anime 2 | shows 200 season 1 “Trakt 200” | shows 200 season 2 “Trakt 200” | yes "
         "| season 2 on Trakt |",
-        "| added | 5 | Anime 5 | — | shows 500 season 1 “Trakt 500” | no (the override adds it) "
-        "| missing upstream |",
+        "| added | 5 | Anime 5 | — | shows 500 season 1 “Trakt 500” | no (the override adds it) | missing upstream |",
         "",
         "### `overrides/override_movies.json`: 1 added, 0 changed, 0 removed",
         "",

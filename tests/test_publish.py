@@ -17,9 +17,7 @@ TESTER = ["-c", "user.name=Tester", "-c", "user.email=tester@example.com"]
 
 
 def git(cwd: Path, *args: str) -> str:
-    return subprocess.run(
-        ["git", *TESTER, *args], cwd=cwd, check=True, capture_output=True, text=True
-    ).stdout.strip()
+    return subprocess.run(["git", *TESTER, *args], cwd=cwd, check=True, capture_output=True, text=True).stdout.strip()
 
 
 def show(mal_id: int, title: str = "", season: int = 1) -> dict[str, Any]:
@@ -46,9 +44,7 @@ def write(repo: Path, name: str, data: Any) -> None:
 
 def write_summary(repo: Path, shows: dict[str, list[Any]], movies: dict[str, list[Any]]) -> None:
     (repo / ".cache").mkdir(exist_ok=True)
-    (repo / ".cache" / "run-summary.json").write_text(
-        json.dumps({"changes": {"shows": shows, "movies": movies}})
-    )
+    (repo / ".cache" / "run-summary.json").write_text(json.dumps({"changes": {"shows": shows, "movies": movies}}))
 
 
 def no_problems(config: Config) -> list[str]:
@@ -209,9 +205,7 @@ def test_concurrent_push_to_output_aborts_the_rebase_and_fails_clearly(work: Pat
     theirs = remote_head(remote)
     write(work, "tv_ex.json", [show(1), show(6, title="Edited by the nightly")])
 
-    with pytest.raises(
-        PipelineError, match=r"also changed output/tv_ex.json; rebase aborted, nothing pushed"
-    ):
+    with pytest.raises(PipelineError, match=r"also changed output/tv_ex.json; rebase aborted, nothing pushed"):
         run(work)
 
     assert remote_head(remote) == theirs
@@ -235,9 +229,7 @@ def test_push_gives_up_after_the_attempts_with_backoff(work: Path, remote: Path)
     assert remote_head(remote) == before
 
 
-def test_without_run_summary_changes_are_counted_against_the_previous_commit(
-    work: Path, remote: Path
-) -> None:
+def test_without_run_summary_changes_are_counted_against_the_previous_commit(work: Path, remote: Path) -> None:
     """No .cache/run-summary.json: created/updated/removed come from HEAD's files versus the new ones."""
     write(work, "tv_ex.json", [show(6, title="Renamed"), show(8)])
     write(work, "not_exist_tv_ex.json", [])
@@ -282,10 +274,7 @@ def test_main_refuses_on_validation_problems_with_one_line_and_exit_1(
     code = main(["--repo", str(work)], validate=lambda config: ["output/movies_ex.json: broken"])
 
     assert code == 1
-    assert (
-        capsys.readouterr().err.splitlines()[-1]
-        == "publish: validation found 1 problem(s); nothing committed"
-    )
+    assert capsys.readouterr().err.splitlines()[-1] == "publish: validation found 1 problem(s); nothing committed"
     assert remote_head(remote) == before
 
 

@@ -135,9 +135,7 @@ def test_top_level_permissions_are_read_only(nightly: dict[Any, Any], checks: di
         assert set(workflow["permissions"].values()) <= {"read", "none"}
 
 
-def test_only_the_committing_job_may_write_contents(
-    nightly: dict[Any, Any], data_job: dict[str, Any]
-) -> None:
+def test_only_the_committing_job_may_write_contents(nightly: dict[Any, Any], data_job: dict[str, Any]) -> None:
     writes = {
         name: sorted(scope for scope, level in job.get("permissions", {}).items() if level == "write")
         for name, job in nightly["jobs"].items()
@@ -184,9 +182,7 @@ def test_no_expression_is_expanded_inside_a_shell_script(path: Path) -> None:
     assert runs and not [run for run in runs if "${{" in run]
 
 
-def test_trakt_api_key_is_only_in_the_enrich_step_env(
-    nightly: dict[Any, Any], data_job: dict[str, Any]
-) -> None:
+def test_trakt_api_key_is_only_in_the_enrich_step_env(nightly: dict[Any, Any], data_job: dict[str, Any]) -> None:
     uses_secrets = [where for where, value in strings(nightly) if "secrets." in value]
     enrich = step_running(data_job, "enrich")
     committing = next(name for name, job in nightly["jobs"].items() if job is data_job)
