@@ -238,14 +238,6 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> Non
             run.failed_new.append(record)
 
 
-def _look_up(client: TraktClient, kind: Kind, trakt_id: int) -> None:
-    """Everything one Trakt id needs: the movie, or the show and (when it exists) its seasons."""
-    if kind == "movies":
-        client.movie(trakt_id)
-    elif client.show(trakt_id).status == "ok":
-        client.seasons(trakt_id)
-
-
 def _prefetch(
     client: TraktClient, groups: dict[Kind, dict[int, list[Mapping]]], options: Options, workers: int
 ) -> None:
@@ -260,8 +252,14 @@ def _prefetch(
         for trakt_id in sorted({m.trakt_id for ms in found.values() for m in ms})
     ]
     progress = Progress(len(ids), enabled=options.progress, stats=client.stats, noun="Trakt ids")
+    missing = []
+    for kind, trakt_id in ids:  # fresh cached answers first, in this thread: threads only slow them
+        if client.look_up_cached(kind, trakt_id):
+            progress.advance()
+        else:
+            missing.append((kind, trakt_id))
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="trakt") as pool:
-        futures = [pool.submit(_look_up, client, kind, trakt_id) for kind, trakt_id in ids]
+        futures = [pool.submit(client.look_up, kind, trakt_id) for kind, trakt_id in missing]
         try:
             for future in as_completed(futures):
                 future.result()

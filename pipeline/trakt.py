@@ -332,6 +332,29 @@ class TraktClient:
             self.session.cache.delete(cache_key(requests.Request("GET", self.config.api_url + path)))
             return Answer("failed", None, f"unexpected answer for {path}: {type(exc).__name__} {exc}")
 
+    def look_up(self, kind: Literal["shows", "movies"], trakt_id: int) -> None:
+        """Everything one Trakt id needs: the movie, or the show and (when it exists) its seasons."""
+        if kind == "movies":
+            self.movie(trakt_id)
+        elif self.show(trakt_id).status == "ok":
+            self.seasons(trakt_id)
+
+    def look_up_cached(self, kind: Literal["shows", "movies"], trakt_id: int) -> bool:
+        """Like ``look_up`` from fresh cached answers only; False when any answer needs Trakt."""
+        if kind == "movies":
+            return self._cached(f"/movies/{trakt_id}")
+        if not self._cached(f"/shows/{trakt_id}"):
+            return False
+        return self.show(trakt_id).status != "ok" or self._cached(f"/shows/{trakt_id}/seasons")
+
+    def _cached(self, path: str) -> bool:
+        if path not in self._answers:
+            outcome = None if self.force else self._from_cache(path)
+            if outcome is None:
+                return False
+            self._answers[path] = outcome
+        return True
+
     def _answer(self, path: str) -> tuple[Status, Any, str]:
         if path not in self._answers:
             self._answers[path] = self._fetch(path)
@@ -340,14 +363,18 @@ class TraktClient:
                 logger.warning("enrich: %s failed for good: %s", path, self._answers[path][2])
         return self._answers[path]
 
+    def _from_cache(self, path: str) -> tuple[Status, Any, str] | None:
+        cached = self._fresh_from_cache(self.config.api_url + path)
+        outcome = None if cached is None else self._judge(path, cached)
+        if outcome is not None:
+            self.stats.add("from_cache")
+        return outcome
+
     def _fetch(self, path: str) -> tuple[Status, Any, str]:
         url = self.config.api_url + path
-        cached = None if self.force else self._fresh_from_cache(url)
-        if cached is not None:
-            self.stats.add("from_cache")
-            outcome = self._judge(path, cached)
-            if outcome is not None:
-                return outcome
+        outcome = None if self.force else self._from_cache(path)
+        if outcome is not None:
+            return outcome
         detail = ""
         for attempt in range(self.config.max_retries + 1):
             if self._stopped is not None:
