@@ -55,6 +55,10 @@ def _listing(title: str, rows: list[dict[str, Any]], render: Any) -> list[str]:
     return [f"**{title}** ({len(rows):,}):", "", *[f"- {render(row)}" for row in rows[:100]], ""]
 
 
+def _failure(row: dict[str, Any]) -> str:
+    return f"{row['kind']} MAL {row['mal_id']} {row['title']!r}: {row['reason']}"
+
+
 def render(summary: dict[str, Any]) -> str:
     requests = summary["requests"]
     lines = [
@@ -74,16 +78,8 @@ def render(summary: dict[str, Any]) -> str:
     ]
     for kind, found in summary["changes"].items():
         lines += _kind_section(kind, found)
-    lines += _listing(
-        "Kept stale after errors",
-        summary["stale"],
-        lambda r: f"{r['kind']} MAL {r['mal_id']} {r['title']!r}: {r['reason']}",
-    )
-    lines += _listing(
-        "Failed, not published yet",
-        summary["failed_new"],
-        lambda r: f"{r['kind']} MAL {r['mal_id']} {r['title']!r}: {r['reason']}",
-    )
+    lines += _listing("Kept stale after errors", summary["stale"], _failure)
+    lines += _listing("Failed, not published yet", summary["failed_new"], _failure)
     lines += _listing(
         "Duplicate MAL ids upstream",
         summary["duplicates"],

@@ -41,7 +41,7 @@ from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.trakt import cache_key  # noqa: E402
 from tests.conftest import API_KEY, copy_real_upstream, make_config, real_lists, tv_entry  # noqa: E402
 from tests.fake_clock import FakeClock  # noqa: E402
-from tests.fake_trakt import FakeTrakt  # noqa: E402
+from tests.fake_trakt import FakeTrakt, most_in_window  # noqa: E402
 
 WARM_TARGET_SECONDS = 3.0
 RSS_TARGET_MB = 200.0
@@ -95,16 +95,6 @@ def needed_paths(workdir: Path, fake: FakeTrakt) -> set[str]:
         | {f"/shows/{i}/seasons" for i in found}
         | {f"/movies/{entry['trakt_id']}" for _, entry in movies.entries}
     )
-
-
-def max_in_window(times: Sequence[float], period: float) -> int:
-    """The most arrivals in any half-open window of ``period`` seconds (what the fake limits)."""
-    most, first = 0, 0
-    for last, at in enumerate(times):
-        while times[first] <= at - period:
-            first += 1
-        most = max(most, last - first + 1)
-    return most
 
 
 # -- steps as separate processes -----------------------------------------------------------------------
@@ -193,7 +183,7 @@ def report_cold(
     table.add("cold: URLs needed (from the fake's data)", f"{expected:,}")
     table.add("cold: requests made", f"{made:,}", f"= {expected:,}", made == expected)
     table.add("cold: 429s received (fake's count)", f"{throttled:,}", f"<= {MAX_THROTTLED}", throttled <= MAX_THROTTLED)
-    window = max_in_window(arrivals, args.period)
+    window = most_in_window(arrivals, args.period)
     table.add(
         f"cold: most arrivals in any {args.period:g} s window",
         f"{window:,}",

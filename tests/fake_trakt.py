@@ -65,6 +65,17 @@ SPLIT_COUR_EVERY = 33  # ~3% of shows lack the highest season upstream asks for
 NO_YEAR_EVERY = 101  # year is null
 
 
+def most_in_window(times: Sequence[float], period: float) -> int:
+    """The most arrivals in any half-open window of ``period`` seconds (what a rate limit caps)."""
+    times = sorted(times)
+    most, first = 0, 0
+    for last, at in enumerate(times):
+        while times[first] <= at - period:
+            first += 1
+        most = max(most, last - first + 1)
+    return most
+
+
 @dataclass(frozen=True, slots=True)
 class Fault:
     """What to do instead of (or before) the normal answer, for the requests it matches.
