@@ -150,3 +150,19 @@ def test_verbose_logs_each_entry(
     err = capsys.readouterr().err
     assert "enrich: shows 1 'Anime 1' -> trakt 10: ok (split cour)" in err
     assert "enrich: movies 2 'Anime movie 2' -> trakt 20: ok" in err
+
+
+def test_progress_is_a_bar_on_a_terminal(workdir: Path, fake: FakeTrakt) -> None:
+    """On a terminal, progress is one bar redrawn in place (carriage returns), not log lines."""
+    small_lists(workdir, fake)
+    env = environment(fake)
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.chdir(workdir)
+        os.execve(sys.executable, [sys.executable, "-m", "pipeline.enrich", "--api-key", API_KEY], env)
+    try:
+        screen = _read_until(fd, b"enrich: done")
+    finally:
+        _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, screen
+    assert b"\r[" + b"#" * 30 + b"] enrich: 2/2 Trakt ids, 3 requests, 0 from cache" in screen
