@@ -374,6 +374,7 @@ def enrich(
     from pipeline.validate import load_overrides
 
     started = datetime.now(UTC)
+    config.run_summary.unlink(missing_ok=True)  # a run that stops early must not leave the last one's report
     lists = {
         kind: upstream.load(options.inputs.get(kind, config.upstream_dir / UPSTREAM_FILE[kind]), kind)
         for kind in options.kinds

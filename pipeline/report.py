@@ -111,7 +111,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         path = args.summary or load_config().run_summary
         summary = load_json(path)
         if summary is None:
-            raise PipelineError(f"{path}: no run summary; run `uv run python -m pipeline.enrich` first")
+            raise PipelineError(
+                f"{path}: no run summary: the last enrich did not finish (its log says why), or never ran"
+            )
         text = render(summary)
     except PipelineError as exc:
         logger.error("report: %s", exc)
