@@ -147,6 +147,9 @@ class _PacedAdapter(HTTPAdapter):
         self._limiter, self._stats = limiter, stats
 
     def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> requests.Response:
+        # requests-cache passes a per-request expiry to itself as "Cache-Control: max-age"; it has
+        # read it by now, and it is no business of Trakt's (or its CDN's).
+        request.headers.pop("Cache-Control", None)
         self._limiter.acquire()
         self._stats.add("requests")
         try:
