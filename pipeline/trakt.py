@@ -31,6 +31,7 @@ from pipeline.models import Movie, Season, Show
 logger = logging.getLogger(__name__)
 
 API_VERSION = "2"
+USER_AGENT = "extended-anitrakt/1.0 (nightly MAL-Trakt mapping; python-requests)"
 # Header names exactly as sent: requests-cache's ignored_parameters is case-sensitive.
 KEY_HEADER = "trakt-api-key"
 RETRYABLE = frozenset({429, 500, 502, 503, 504, 520, 521, 522})
@@ -301,7 +302,12 @@ class TraktClient:
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
         self.session.headers.update(
-            {"Content-Type": "application/json", KEY_HEADER: self.config.api_key, "trakt-api-version": API_VERSION}
+            {
+                "Content-Type": "application/json",
+                KEY_HEADER: self.config.api_key,
+                "trakt-api-version": API_VERSION,
+                "User-Agent": USER_AGENT,  # names the app to Trakt and its CDN, not a generic library
+            }
         )
         self._answers: dict[str, tuple[Status, Any, str]] = {}
         self._failures_in_a_row = 0

@@ -328,6 +328,7 @@ def test_api_key_is_sent_but_never_stored_in_the_cache(workdir: Path, fake: Fake
         assert headers["trakt-api-key"] == API_KEY
         assert headers["trakt-api-version"] == "2"
         assert headers["content-type"] == "application/json"
+        assert headers["user-agent"].startswith("extended-anitrakt/")
         assert "cache-control" not in headers  # requests-cache's own directive stays in the client
     stored = b"".join(p.read_bytes() for p in config.trakt_cache.parent.glob("trakt.sqlite*"))
     assert b"trakt-api-key" not in stored.lower() or API_KEY.encode() not in stored
