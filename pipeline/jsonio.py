@@ -57,4 +57,6 @@ def load_json(path: Path, *, missing: Any = None, required: bool = False) -> Any
         return missing
     except UnicodeDecodeError as exc:
         raise PipelineError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise PipelineError(f"{path}: cannot read the file ({exc.strerror})") from None
     return parse_json(text, str(path))

@@ -18,9 +18,10 @@ from typing import Any
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json, parse_json
+from pipeline.models import KINDS, OVERRIDE_FILE, UPSTREAM_FILE
 
 # Override file -> the upstream list whose entries it corrects.
-FILES = {"override_tv.json": "tv.json", "override_movies.json": "movies.json"}
+FILES = {OVERRIDE_FILE[kind]: UPSTREAM_FILE[kind] for kind in KINDS}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -22,6 +22,8 @@ from pipeline import changes, logs
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json, parse_json
+from pipeline.models import KINDS as MODEL_KINDS
+from pipeline.models import NOT_FOUND_FILE, OUTPUT_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +68,14 @@ class Kind:
 
 BOT = Identity.parse(DEFAULT_AUTHOR)
 
-KINDS = (
-    Kind(label="tv", data_file="tv_ex.json", not_found_file="not_exist_tv_ex.json", summary_key="shows"),
+KINDS = tuple(
     Kind(
-        label="movies",
-        data_file="movies_ex.json",
-        not_found_file="not_exist_movies_ex.json",
-        summary_key="movies",
-    ),
+        label="tv" if kind == "shows" else kind,
+        data_file=OUTPUT_FILE[kind],
+        not_found_file=NOT_FOUND_FILE[kind],
+        summary_key=kind,
+    )
+    for kind in MODEL_KINDS
 )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -177,16 +177,19 @@ def _as_list(value: object) -> list[object]:
     return list(value) if isinstance(value, list) else [value]
 
 
-def problems(instance: object, schema_name: str, *, where: str, pointer: str = "") -> list[str]:
+def problems(
+    instance: object, schema_name: str, *, where: str, pointer: str = "", at: Sequence[object] = ()
+) -> list[str]:
     """One ``<where>: <JSON path>: <what is wrong>`` line per schema violation, sorted by path.
 
     ``schema_name`` is a schema file (``"override.schema.json"``) or a file it describes
-    (``"override_tv.json"``); ``pointer`` picks a part of it, e.g. ``"/$defs/entry"`` for one entry.
+    (``"override_tv.json"``); ``pointer`` picks a part of it, e.g. ``"/$defs/entry"`` for one entry,
+    and ``at`` is where ``instance`` sits in its file (``[12]`` for the 13th entry), for the paths.
     """
     found: set[tuple[tuple[tuple[int, int, str], ...], str]] = set()
     for error in validator(schema_name, pointer).iter_errors(instance):
         for leaf in _leaves(error):
-            path = list(leaf.absolute_path)
+            path = [*at, *leaf.absolute_path]
             found.add((_path_key(path), f"{where}: {json_path(path)}: {_message(leaf)}"))
     return [message for _, message in sorted(found)]
 

@@ -45,9 +45,11 @@ def check(payload: bytes, kind: Kind, *, where: str, hint: str = "") -> Upstream
     good: list[tuple[int, dict[str, Any]]] = []
     skipped: list[str] = []
     for position, entry in enumerate(data):
-        problems = schemas.problems(entry, SCHEMA[kind], where=f"upstream {name}", pointer="/$defs/entry")
+        problems = schemas.problems(
+            entry, SCHEMA[kind], where=f"upstream {name}", pointer="/$defs/entry", at=[position]
+        )
         if problems:
-            skipped.extend(p.replace(f"upstream {name}: $", f"upstream {name}: $[{position}]", 1) for p in problems)
+            skipped.extend(problems)
         else:
             good.append((position, entry))
     if not good:

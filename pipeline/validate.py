@@ -8,7 +8,6 @@ a malformed override file.
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -19,6 +18,7 @@ from typing import Any
 from pipeline import logs, schemas
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
+from pipeline.jsonio import load_json
 from pipeline.models import KINDS, META_FILE, NOT_FOUND_FILE, OUTPUT_FILE, OVERRIDE_FILE
 
 logger = logging.getLogger(__name__)
@@ -32,19 +32,12 @@ Ids = list[tuple[int, int]]
 
 def _read(path: Path) -> tuple[Any, list[str]] | None:
     """None when there is no file; else its JSON (None when unreadable) and why it is unreadable."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         return None
-    except UnicodeDecodeError as exc:
-        return None, [f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})"]
-    except OSError as exc:
-        return None, [f"{path}: cannot read the file ({exc.strerror})"]
     try:
-        return json.loads(text), []
-    except json.JSONDecodeError as exc:
-        reason = exc.msg.removesuffix(" at")  # "Unterminated string starting at" names a place too
-        return None, [f"{path}: not valid JSON ({reason} at line {exc.lineno}, column {exc.colno})"]
+        return load_json(path, required=True), []
+    except PipelineError as exc:
+        return None, [str(exc)]
 
 
 def _dig(value: Any, keys: Sequence[str]) -> Any:
