@@ -118,9 +118,12 @@ def _guard_shrink(
             )
 
 
+Duplicates = dict[tuple[Kind, int], dict[str, Any]]  # (kind, MAL id) -> the report's record
+
+
 def build_mappings(
     lists: dict[Kind, upstream.UpstreamList], overrides: list[tuple[str, dict[str, Any]]]
-) -> tuple[dict[Kind, dict[int, list[Mapping]]], list[dict[str, Any]]]:
+) -> tuple[dict[Kind, dict[int, list[Mapping]]], Duplicates]:
     """Group the upstream entries by MAL id per kind, then apply the overrides; report duplicates."""
     groups: dict[Kind, dict[int, list[Mapping]]] = {kind: {} for kind in lists}
     for kind, listed in lists.items():
@@ -135,12 +138,16 @@ def build_mappings(
                     source=f"{listed.name}[{position}]",
                 )
             )
-    duplicates = [
-        {"kind": kind, "mal_id": mal_id, "candidates": [f"{m.source}: trakt {m.trakt_id}" for m in found]}
+    duplicates: Duplicates = {
+        (kind, mal_id): {
+            "kind": kind,
+            "mal_id": mal_id,
+            "candidates": [f"{m.source}: trakt {m.trakt_id}" for m in found],
+        }
         for kind in groups
         for mal_id, found in sorted(groups[kind].items())
         if len(found) > 1
-    ]
+    }
     counters: dict[str, int] = {}
     for file_name, override in overrides:
         position = counters[file_name] = counters.get(file_name, -1) + 1
@@ -195,20 +202,19 @@ class Run:
     """Everything one enrich run decided, for the files and the summary."""
 
     published: dict[Kind, Published]
-    duplicates: list[dict[str, Any]]
+    duplicates: Duplicates
     title_mismatches: list[dict[str, Any]] = field(default_factory=list)
     stale: list[dict[str, Any]] = field(default_factory=list)
     failed_new: list[dict[str, Any]] = field(default_factory=list)
 
 
-def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> None:
+def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
+    """Publish, mark not found or keep stale one MAL id's entry; returns the candidate chosen."""
     mapping, resolved = choose(results)
     files = run.published[kind]
     mal_id = mapping.mal_id
-    if len(results) > 1:
-        for duplicate in run.duplicates:
-            if duplicate["kind"] == kind and duplicate["mal_id"] == mal_id:
-                duplicate["chosen"] = mapping.source
+    if (kind, mal_id) in run.duplicates:
+        run.duplicates[kind, mal_id]["chosen"] = mapping.source
     if mapping.override_title is not None and resolved.trakt_title not in (None, mapping.override_title):
         run.title_mismatches.append(
             {
@@ -236,6 +242,7 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> Non
             run.stale.append(record)
         else:
             run.failed_new.append(record)
+    return mapping, resolved
 
 
 def _prefetch(
@@ -275,10 +282,8 @@ def _look_up_all(client: TraktClient, groups: dict[Kind, dict[int, list[Mapping]
     _prefetch(client, groups, options, client.config.concurrency)
     for kind, found in groups.items():
         for mal_id in sorted(found):
-            results = [(mapping, resolve(client, mapping)) for mapping in found[mal_id]]
-            decide(run, kind, results)
+            mapping, resolved = decide(run, kind, [(m, resolve(client, m)) for m in found[mal_id]])
             if options.verbose:
-                mapping, resolved = choose(results)
                 logger.info(
                     "enrich: %s %d %r -> trakt %d: %s%s",
                     kind,
@@ -294,27 +299,34 @@ def _sorted(entries: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     return [entries[mal_id] for mal_id in sorted(entries)]
 
 
-def _file_counts(config: Config) -> dict[str, dict[str, int]]:
-    """``meta.json``'s ``files``: how many entries each published file holds now."""
-    return {
-        name: {"entries": len(load_json(config.output_dir / name, missing=[]))}
-        for kind in KINDS
-        for name in (OUTPUT_FILE[kind], NOT_FOUND_FILE[kind])
-    }
+Decided = dict[Kind, tuple[list[dict[str, Any]], list[dict[str, Any]]]]  # kind -> (output, not found)
 
 
-def _meta_outdated(config: Config) -> bool:
-    """No ``meta.json``, or one whose counts are not the files' (a run stopped between the two writes)."""
-    meta = load_json(config.output_dir / META_FILE, missing=None)
-    return not isinstance(meta, dict) or meta.get("files") != _file_counts(config)
+def _file_counts(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
+    """``meta.json``'s ``files``: entries in each published file (read only for a list not processed)."""
+    counts = {}
+    for kind in KINDS:
+        for name, entries in zip(
+            (OUTPUT_FILE[kind], NOT_FOUND_FILE[kind]), decided.get(kind, (None, None)), strict=True
+        ):
+            found = load_json(config.output_dir / name, missing=[]) if entries is None else entries
+            counts[name] = {"entries": len(found)}
+    return counts
 
 
-def _write_meta(config: Config, lists: dict[Kind, upstream.UpstreamList], now: datetime) -> None:
-    """``meta.json`` describes the data; rewritten only when a data file changed, so it never commits alone."""
+def _write_meta(
+    config: Config, lists: dict[Kind, upstream.UpstreamList], decided: Decided, changed: bool, now: datetime
+) -> None:
+    """``meta.json`` describes the data; rewritten only when a data file changed, so it never commits alone.
+
+    Also when its counts are not the files' (a run stopped between the data files and meta.json).
+    """
     path = config.output_dir / META_FILE
     old = load_json(path, missing={})
+    files = _file_counts(config, decided)
+    if not changed and isinstance(old, dict) and old.get("files") == files:
+        return
     previous_upstream = old.get("upstream", {}) if isinstance(old, dict) else {}
-    files = _file_counts(config)
     sources = {}
     for kind in KINDS:
         name = UPSTREAM_FILE[kind]
@@ -335,12 +347,17 @@ def _write_meta(config: Config, lists: dict[Kind, upstream.UpstreamList], now: d
 
 
 def _summary(
-    run: Run, lists: dict[Kind, upstream.UpstreamList], client: TraktClient, options: Options, started: datetime
+    run: Run,
+    decided: Decided,
+    lists: dict[Kind, upstream.UpstreamList],
+    client: TraktClient,
+    options: Options,
+    started: datetime,
 ) -> dict[str, Any]:
     files: dict[str, Any] = {}
     kind_changes: dict[str, Any] = {}
     for kind, files_of_kind in run.published.items():
-        new_output, new_missing = _sorted(files_of_kind.output), _sorted(files_of_kind.not_found)
+        new_output, new_missing = decided[kind]
         files[files_of_kind.output_path.name] = {"entries": len(new_output)}
         files[files_of_kind.not_found_path.name] = {"entries": len(new_missing)}
         kind_changes[kind] = changes.diff(
@@ -352,7 +369,7 @@ def _summary(
         "force": options.force,
         "files": files,
         "changes": kind_changes,
-        "duplicates": run.duplicates,
+        "duplicates": list(run.duplicates.values()),
         "override_title_mismatches": run.title_mismatches,
         "stale": run.stale,
         "failed_new": run.failed_new,
@@ -392,22 +409,23 @@ def enrich(
     groups, duplicates = build_mappings(lists, overrides)
     if not options.allow_shrink:
         _guard_shrink(lists, groups, published, config)
-    for duplicate in duplicates:
+    for duplicate in duplicates.values():
         logger.warning("enrich: MAL id %(mal_id)d is listed more than once: %(candidates)s", duplicate)
     run = Run(published, duplicates)
     client = client_factory(config, force=options.force)
     try:
         _look_up_all(client, groups, run, options)
+        decided = {kind: (_sorted(files.output), _sorted(files.not_found)) for kind, files in published.items()}
         changed = False
-        for files in published.values():
-            changed |= write_json(files.not_found_path, _sorted(files.not_found))
-            changed |= write_json(files.output_path, _sorted(files.output))
-        if options.output is None and (changed or _meta_outdated(config)):
-            _write_meta(config, lists, started)
+        for kind, files in published.items():
+            changed |= write_json(files.not_found_path, decided[kind][1])
+            changed |= write_json(files.output_path, decided[kind][0])
+        if options.output is None:
+            _write_meta(config, lists, decided, changed, started)
         client.prune()
     finally:
         client.close()
-    summary = _summary(run, lists, client, options, started)
+    summary = _summary(run, decided, lists, client, options, started)
     write_json(config.run_summary, summary)
     return summary
 
