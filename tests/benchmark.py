@@ -2,7 +2,7 @@
 
     uv run python tests/benchmark.py [--limit 1000] [--period 5] [--latency 0.003] [--nights 60]
 
-1. cold run of the full real upstream lists (tests/fixtures/upstream), as a separate process, against
+1. cold run of the full real upstream lists (pipeline/demo_data/upstream), as a separate process, against
    a fake that answers every id and answers 429 past ``--limit`` calls in any ``--period`` seconds;
    the client is configured for the same limit. Requests, 429s, wall time against the bound
    ``(requests - limit) / (limit / period)``, and the peak RSS;
@@ -38,10 +38,10 @@ import requests  # noqa: E402
 
 from pipeline import upstream  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
+from pipeline.fake_trakt import FakeTrakt, most_in_window  # noqa: E402
 from pipeline.trakt import cache_key  # noqa: E402
 from tests.conftest import API_KEY, copy_real_upstream, make_config, real_lists, tv_entry  # noqa: E402
 from tests.fake_clock import FakeClock  # noqa: E402
-from tests.fake_trakt import FakeTrakt, most_in_window  # noqa: E402
 
 WARM_TARGET_SECONDS = 3.0
 RSS_TARGET_MB = 200.0

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from pipeline.config import Config
+from pipeline.fake_trakt import FakeTrakt, Fault
 from pipeline.trakt import TraktClient
 from tests.conftest import movie, movie_entry, seasons, show, tv_entry, write_upstream
-from tests.fake_trakt import FakeTrakt, Fault
 
 # Each lookup of the small world that the "persistent fault" tests break: a seasons call (the old
 # tool's split cours), a show call and a movie call (its false not-founds). MAL 3 (show 12) stays fine.

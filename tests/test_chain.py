@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 import pipeline.__main__ as chain
+from pipeline.fake_trakt import UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 from pipeline.validate import validate_outputs
 from tests.conftest import API_KEY, real_lists
-from tests.fake_trakt import UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 
 
 def point_at(monkeypatch: pytest.MonkeyPatch, fake: FakeTrakt) -> None:

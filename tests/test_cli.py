@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from pipeline import enrich
+from pipeline.fake_trakt import FakeTrakt
 from tests.conftest import API_KEY, movie, movie_entry, seasons, show, tv_entry, write_upstream
-from tests.fake_trakt import FakeTrakt
 
 ROOT = Path(__file__).resolve().parent.parent
 

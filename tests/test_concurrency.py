@@ -10,8 +10,8 @@ import pytest
 from pipeline import enrich
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
+from pipeline.fake_trakt import FakeTrakt, most_in_window
 from tests.conftest import make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
-from tests.fake_trakt import FakeTrakt, most_in_window
 
 QUIET = Options(progress=False)
 

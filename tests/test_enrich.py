@@ -12,6 +12,7 @@ import pytest
 
 from pipeline import enrich
 from pipeline.enrich import Options
+from pipeline.fake_trakt import FakeTrakt, Fault
 from tests.conftest import (
     API_KEY,
     kinds_present,
@@ -24,7 +25,6 @@ from tests.conftest import (
     tv_entry,
     write_upstream,
 )
-from tests.fake_trakt import FakeTrakt, Fault
 from tests.faultkit import VirtualTime
 
 QUIET = Options(progress=False)

@@ -8,12 +8,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.fake_trakt import (
+from pipeline.fake_trakt import (
     SAMPLE,
     SPLIT_COUR_EVERY,
     UPSTREAM_MOVIES,
@@ -266,10 +265,12 @@ def test_synthesize_answers_every_upstream_id_deterministically() -> None:
 
 
 def test_cli_serves_the_fixtures_and_prints_the_environment() -> None:
-    """`python tests/fake_trakt.py --port 0` prints the exports, serves, and stops on Ctrl-C."""
-    script = Path(__file__).with_name("fake_trakt.py")
+    """`python -m pipeline.fake_trakt --port 0` prints the exports, serves, and stops on Ctrl-C."""
     process = subprocess.Popen(
-        [sys.executable, str(script), "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "pipeline.fake_trakt", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert process.stdout is not None

@@ -11,9 +11,9 @@ import pytest
 
 from pipeline import enrich
 from pipeline.enrich import Options
+from pipeline.fake_trakt import FakeTrakt, Fault
 from pipeline.trakt import TraktUnavailable
 from tests.conftest import API_KEY, make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
-from tests.fake_trakt import FakeTrakt, Fault
 from tests.faultkit import (
     FAILING,
     FAILING_MAL,

@@ -15,10 +15,10 @@ import requests
 
 from pipeline.config import Config
 from pipeline.enrich import Options, enrich
+from pipeline.fake_trakt import FakeTrakt
 from pipeline.trakt import RateLimiter, cache_key, refresh_seconds
 from tests.conftest import API_KEY, make_config, movie_entry, tv_entry, write_upstream
 from tests.fake_clock import DAY, FakeClock
-from tests.fake_trakt import FakeTrakt
 
 START = 1_750_000_000.0  # a fixed night, so the simulations do not depend on today
 REFRESH_DAYS = 30

@@ -10,8 +10,8 @@ import pytest
 from pipeline import enrich, report
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
+from pipeline.fake_trakt import FakeTrakt, Fault
 from tests.conftest import make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
-from tests.fake_trakt import FakeTrakt, Fault
 
 QUIET = Options(progress=False)
 

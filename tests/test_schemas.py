@@ -13,7 +13,7 @@ from referencing.exceptions import Unresolvable
 
 from pipeline import schemas
 
-FIXTURES = Path(__file__).parent / "fixtures" / "upstream"
+FIXTURES = Path(__file__).parent.parent / "pipeline" / "demo_data" / "upstream"
 
 
 def show(mal_id: int = 1, **trakt: Any) -> dict[str, Any]:

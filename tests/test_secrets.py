@@ -15,8 +15,8 @@ import pytest
 
 from pipeline import enrich, report
 from pipeline.config import load_config
+from pipeline.fake_trakt import FakeTrakt, Fault
 from tests.conftest import API_KEY, make_config
-from tests.fake_trakt import FakeTrakt, Fault
 from tests.faultkit import (  # noqa: F401  # restore_logging: a fixture, used by name
     FAILING,
     SLOW_TIMEOUT,

@@ -20,8 +20,8 @@ public dicts ``shows``, ``seasons`` and ``movies``; an unknown id, or one in ``n
 
 Every answer but a static file waits ``latency`` seconds first (faults add their ``delay``).
 
-By hand: ``uv run python tests/fake_trakt.py --port 8765`` serves the recorded sample plus
-synthesized answers for the upstream lists in tests/fixtures, and prints the environment to export.
+By hand: ``uv run python -m pipeline.fake_trakt --port 8765`` serves the recorded sample plus
+synthesized answers for the upstream lists in pipeline/demo_data, and prints the environment to export.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
+FIXTURES = Path(__file__).resolve().parent / "demo_data"
 SAMPLE = FIXTURES / "trakt-sample.json"
 UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
 UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
@@ -191,7 +191,7 @@ class FakeTrakt:
 
     @classmethod
     def from_sample(cls, path: str | Path = SAMPLE, **options: Any) -> FakeTrakt:
-        """A fake answering the recorded Trakt answers in ``path`` (tests/fixtures/trakt-sample.json)."""
+        """A fake answering the recorded Trakt answers in ``path`` (pipeline/demo_data/trakt-sample.json)."""
         sample = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls(
             shows={int(key): value for key, value in sample["shows"].items()},
