@@ -35,6 +35,7 @@ from pipeline.models import (
     Mapping,
     movie_entry,
     not_found_entry,
+    republished,
     show_entry,
 )
 from pipeline.progress import Progress
@@ -235,7 +236,7 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tup
         previous_missing = files.old_not_found_by_id.get(mal_id)
         record = {"kind": kind, "mal_id": mal_id, "title": mapping.mal_title, "reason": resolved.detail}
         if previous_output is not None:
-            files.output[mal_id] = previous_output
+            files.output[mal_id] = republished(previous_output)  # kept, in today's layout
             run.stale.append(record)
         elif previous_missing is not None:
             files.not_found[mal_id] = previous_missing

@@ -16,6 +16,10 @@ OVERRIDE_FILE: dict[Kind, str] = {"shows": "override_tv.json", "movies": "overri
 META_FILE = "meta.json"
 SCHEMA_VERSION = 1
 
+# Keys of ``trakt`` that every output entry repeats at its top level, after ``trakt``, where the
+# predecessor's files kept them and its consumers read them; the two copies are always equal.
+TOP_LEVEL_COPIES = ("release_year", "externals")
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Mapping:
@@ -61,11 +65,21 @@ class Movie:
     imdb: str | None
 
 
+def _both_layouts(myanimelist: dict[str, Any], trakt: dict[str, Any]) -> dict[str, Any]:
+    """The spec's entry, then ``trakt``'s release year and external ids again at the predecessor's place."""
+    return {
+        "myanimelist": myanimelist,
+        "trakt": trakt,
+        "release_year": trakt["release_year"],
+        "externals": dict(trakt["externals"]),  # equal to trakt's, not the same object
+    }
+
+
 def show_entry(mapping: Mapping, show: Show, season: Season | None) -> dict[str, Any]:
     """An OutputShow; ``season`` None means MAL's season is missing on Trakt: a split cour."""
-    return {
-        "myanimelist": {"title": mapping.mal_title, "id": mapping.mal_id},
-        "trakt": {
+    return _both_layouts(
+        {"title": mapping.mal_title, "id": mapping.mal_id},
+        {
             "title": show.title,
             "id": show.trakt_id,
             "slug": show.slug,
@@ -81,13 +95,14 @@ def show_entry(mapping: Mapping, show: Show, season: Season | None) -> dict[str,
             },
             "externals": {"tvdb": show.tvdb, "tmdb": show.tmdb, "imdb": show.imdb, "tvrage": show.tvrage},
         },
-    }
+    )
 
 
 def movie_entry(mapping: Mapping, movie: Movie) -> dict[str, Any]:
-    return {
-        "myanimelist": {"title": mapping.mal_title, "id": mapping.mal_id},
-        "trakt": {
+    """An OutputMovie."""
+    return _both_layouts(
+        {"title": mapping.mal_title, "id": mapping.mal_id},
+        {
             "title": movie.title,
             "id": movie.trakt_id,
             "slug": movie.slug,
@@ -95,7 +110,17 @@ def movie_entry(mapping: Mapping, movie: Movie) -> dict[str, Any]:
             "release_year": movie.year,
             "externals": {"tmdb": movie.tmdb, "imdb": movie.imdb},
         },
-    }
+    )
+
+
+def republished(entry: dict[str, Any]) -> dict[str, Any]:
+    """A previously published output entry in today's layout (its top-level copies made from ``trakt``).
+
+    For entries kept as they were (a failed refresh), which may predate the top-level copies. Keys
+    other than ``myanimelist``, ``trakt`` and the copies keep their values and come after them.
+    """
+    rebuilt = _both_layouts(entry["myanimelist"], entry["trakt"])
+    return {**rebuilt, **{key: value for key, value in entry.items() if key not in rebuilt}}
 
 
 def not_found_entry(mapping: Mapping) -> dict[str, Any]:

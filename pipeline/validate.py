@@ -19,7 +19,7 @@ from pipeline import logs, schemas
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json
-from pipeline.models import KINDS, META_FILE, NOT_FOUND_FILE, OUTPUT_FILE, OVERRIDE_FILE
+from pipeline.models import KINDS, META_FILE, NOT_FOUND_FILE, OUTPUT_FILE, OVERRIDE_FILE, TOP_LEVEL_COPIES
 
 logger = logging.getLogger(__name__)
 
@@ -111,6 +111,34 @@ def _split_cours(label: str, entries: list[Any]) -> list[str]:
     return found
 
 
+def _differences(top: Any, inner: Any) -> str:
+    """What differs between two copies: the keys whose values differ, or both whole values."""
+    if isinstance(top, dict) and isinstance(inner, dict):
+        keys = [key for key in {**inner, **top} if top.get(key, ...) != inner.get(key, ...)]
+        return "; ".join(f"{key}: {_shown(top, key)} here, {_shown(inner, key)} in trakt" for key in keys)
+    return f"{top!r} here, {inner!r} in trakt"
+
+
+def _shown(value: dict[str, Any], key: str) -> str:
+    return repr(value[key]) if key in value else "missing"
+
+
+def _copies(label: str, entries: list[Any]) -> list[str]:
+    """The top-level ``release_year`` and ``externals`` equal the ones inside ``trakt``."""
+    found = []
+    for position, entry in enumerate(entries):
+        trakt = _dig(entry, ("trakt",))
+        if not isinstance(trakt, dict):
+            continue  # the schema reports it
+        for key in TOP_LEVEL_COPIES:
+            if key in entry and key in trakt and entry[key] != trakt[key]:
+                found.append(
+                    f"{label}: {_where(position, (key,))}: differs from trakt.{key} "
+                    f"({_differences(entry[key], trakt[key])}); the two copies must be equal"
+                )
+    return found
+
+
 def _entries(files: dict[str, Any], name: str) -> list[Any]:
     """The entries of a file that holds a list (the schema reports one that does not)."""
     data = files.get(name)
@@ -146,6 +174,7 @@ def _outputs(output_dir: Path) -> tuple[list[str], dict[str, Any]]:
         found += _duplicates(not_found_label, not_found_ids, NOT_FOUND_MAL_ID, once)
         found += _unsorted(not_found_label, not_found_ids, NOT_FOUND_MAL_ID)
         found += _in_both(not_found_label, not_found_ids, output_label, output_ids)
+        found += _copies(output_label, shows_or_movies)
         if kind == "shows":
             found += _split_cours(output_label, shows_or_movies)
     return found, files

@@ -13,6 +13,7 @@ import pytest
 from pipeline import enrich
 from pipeline.enrich import Options
 from pipeline.fake_trakt import FakeTrakt, Fault
+from pipeline.validate import validate_outputs
 from tests.conftest import (
     API_KEY,
     kinds_present,
@@ -45,12 +46,23 @@ def add_show(fake: FakeTrakt, trakt_id: int, *numbers: int, title: str = "", **i
 
 
 def test_show_entry_has_the_spec_keys_in_order(workdir: Path, fake: FakeTrakt) -> None:
-    """A found show with its season publishes exactly the spec's OutputShow, keys in the spec's order."""
+    """A found show publishes the spec's OutputShow, keys in the spec's order, then the predecessor's copies."""
     add_show(fake, 10, 0, 1, 2)
     write_upstream(workdir, [tv_entry(1, 10, season=2, title="Kaguya")], [])
     run(fake)
     entry = read(workdir, "tv_ex.json")[0]
-    assert list(entry) == ["myanimelist", "trakt"]
+    assert list(entry) == ["myanimelist", "trakt", "release_year", "externals"]
+    assert entry["release_year"] == entry["trakt"]["release_year"] == 2020
+    assert (
+        entry["externals"]
+        == entry["trakt"]["externals"]
+        == {
+            "tvdb": 1010,
+            "tmdb": 2010,
+            "imdb": "tt0000010",
+            "tvrage": None,
+        }
+    )
     assert list(entry["trakt"]) == [
         "title", "id", "slug", "type", "is_split_cour", "release_year", "season", "externals",
     ]  # fmt: skip
@@ -81,18 +93,25 @@ def test_empty_and_zero_ids_and_missing_year_publish_as_null(workdir: Path, fake
     fake.movies[20] = movie(20, imdb="", tmdb=0)
     write_upstream(workdir, [tv_entry(1, 10)], [movie_entry(2, 20)])
     run(fake)
-    tv = read(workdir, "tv_ex.json")[0]["trakt"]
-    assert tv["externals"]["imdb"] is None and tv["externals"]["tvdb"] is None
-    assert tv["release_year"] is None
-    film = read(workdir, "movies_ex.json")[0]["trakt"]
+    tv = read(workdir, "tv_ex.json")[0]
+    for copy in (tv["trakt"], tv):  # the same in both places
+        assert copy["externals"]["imdb"] is None and copy["externals"]["tvdb"] is None
+        assert copy["release_year"] is None
+    film = read(workdir, "movies_ex.json")[0]
     assert film == {
-        "title": "Movie 20",
-        "id": 20,
-        "slug": "movie-20",
-        "type": "movies",
+        "myanimelist": {"title": "Anime movie 2", "id": 2},
+        "trakt": {
+            "title": "Movie 20",
+            "id": 20,
+            "slug": "movie-20",
+            "type": "movies",
+            "release_year": 2001,
+            "externals": {"tmdb": None, "imdb": None},
+        },
         "release_year": 2001,
         "externals": {"tmdb": None, "imdb": None},
     }
+    assert list(film) == ["myanimelist", "trakt", "release_year", "externals"]
 
 
 def test_output_is_sorted_by_mal_id_and_byte_stable(workdir: Path, fake: FakeTrakt) -> None:
@@ -291,6 +310,28 @@ def test_failed_seasons_call_is_not_a_split_cour(workdir: Path, fake: FakeTrakt)
     summary = enrich.enrich(config, only_present(Options(progress=False, force=True)))
     assert read(workdir, "tv_ex.json") == before
     assert [s["mal_id"] for s in summary["stale"]] == [1]
+
+
+def test_stale_entry_from_before_the_top_level_copies_is_kept_in_todays_layout(workdir: Path, fake: FakeTrakt) -> None:
+    """An entry kept after a failed refresh gains the top-level copies it was published without, so it validates."""
+    add_show(fake, 10, 1)
+    add_show(fake, 11, 1)
+    fake.movies[20] = movie(20)
+    write_upstream(workdir, [tv_entry(1, 10), tv_entry(2, 11)], [movie_entry(3, 20)])
+    config = make_config(fake)
+    enrich.enrich(config, QUIET)
+    published = {name: read(workdir, name) for name in ("tv_ex.json", "movies_ex.json")}
+    spec_only = {
+        name: [{"myanimelist": e["myanimelist"], "trakt": e["trakt"]} for e in entries]
+        for name, entries in published.items()
+    }
+    for name, entries in spec_only.items():  # as published before the top-level copies existed
+        (workdir / "output" / name).write_text(json.dumps(entries, ensure_ascii=False, indent=2) + "\n")
+    fake.add_fault(Fault(status=500, path=r"^/(shows/10/seasons|movies/20)$"))
+    summary = enrich.enrich(config, Options(progress=False, force=True))
+    assert sorted(s["mal_id"] for s in summary["stale"]) == [1, 3]
+    assert {name: read(workdir, name) for name in published} == published  # refreshed and kept alike
+    assert validate_outputs(workdir / "output") == []
 
 
 def test_failed_lookup_without_previous_data_is_reported_not_published(workdir: Path, fake: FakeTrakt) -> None:

@@ -46,7 +46,7 @@ def test_report_lists_what_the_run_changed(workdir: Path, fake: FakeTrakt, capsy
     assert "| `tv_ex.json` | 3 |" in text and "| `not_exist_tv_ex.json` | 0 |" in text
     assert "| created | 2 | 3, 4 |" in text
     assert "| updated | 1 | 1 |" in text
-    assert "Updated fields: `trakt.release_year` (1), `trakt.title` (1)" in text
+    assert "Updated fields: `release_year` (1), `trakt.release_year` (1), `trakt.title` (1)" in text
     assert "| removed | 1 | 2 |" in text
     assert "| recovered from not found | 1 | 3 |" in text
     assert "- shows MAL 4: tv.json[2]: trakt 13; tv.json[3]: trakt 11 -> chose tv.json[3]" in text

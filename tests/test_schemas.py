@@ -16,10 +16,20 @@ from pipeline import schemas
 FIXTURES = Path(__file__).parent.parent / "pipeline" / "demo_data" / "upstream"
 
 
+def with_copies(myanimelist: dict[str, Any], trakt: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+    """A published entry whose top-level copies are made from ``trakt`` *before* ``changes`` apply to it.
+
+    The schemas do not compare the two copies (pipeline.validate does), so a change to ``trakt`` gives
+    one message, about ``trakt``.
+    """
+    entry = {"myanimelist": myanimelist, "trakt": {**trakt, **changes}}
+    return {**entry, "release_year": trakt["release_year"], "externals": dict(trakt["externals"])}
+
+
 def show(mal_id: int = 1, **trakt: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "myanimelist": {"title": "Cowboy Bebop", "id": mal_id},
-        "trakt": {
+    return with_copies(
+        {"title": "Cowboy Bebop", "id": mal_id},
+        {
             "title": "Cowboy Bebop",
             "id": 30857,
             "slug": "cowboy-bebop",
@@ -29,15 +39,14 @@ def show(mal_id: int = 1, **trakt: Any) -> dict[str, Any]:
             "season": {"id": 3583, "number": 1, "externals": {"tvdb": 76885, "tmdb": 3582, "tvrage": None}},
             "externals": {"tvdb": 76885, "tmdb": 30991, "imdb": "tt0213338", "tvrage": None},
         },
-    }
-    entry["trakt"].update(trakt)
-    return entry
+        trakt,
+    )
 
 
 def movie(mal_id: int = 5, **trakt: Any) -> dict[str, Any]:
-    entry: dict[str, Any] = {
-        "myanimelist": {"title": "Cowboy Bebop: Tengoku no Tobira", "id": mal_id},
-        "trakt": {
+    return with_copies(
+        {"title": "Cowboy Bebop: Tengoku no Tobira", "id": mal_id},
+        {
             "title": "Cowboy Bebop: The Movie",
             "id": 6398,
             "slug": "cowboy-bebop-the-movie",
@@ -45,9 +54,8 @@ def movie(mal_id: int = 5, **trakt: Any) -> dict[str, Any]:
             "release_year": 2001,
             "externals": {"tmdb": 11299, "imdb": None},
         },
-    }
-    entry["trakt"].update(trakt)
-    return entry
+        trakt,
+    )
 
 
 def override(mal_id: int = 1, **trakt: Any) -> dict[str, Any]:
@@ -287,6 +295,64 @@ def test_published_entry_without_externals_is_rejected() -> None:
     entry = show()
     del entry["trakt"]["externals"]
     assert schemas.problems([entry], "tv_ex.json", where="tv") == ["tv: $[0].trakt: 'externals' is a required property"]
+
+
+@pytest.mark.parametrize(("schema", "make"), [("tv_ex.json", show), ("movies_ex.json", movie)])
+@pytest.mark.parametrize("key", ["release_year", "externals"])
+def test_published_entry_without_a_top_level_copy_is_rejected(schema: str, make: Any, key: str) -> None:
+    """Both layouts are required: the predecessor's consumers read release_year and externals at the top level."""
+    entry = make()
+    del entry[key]
+    assert schemas.problems([entry], schema, where="p") == [f"p: $[0]: '{key}' is a required property"]
+
+
+@pytest.mark.parametrize(
+    ("schema", "entry", "message"),
+    [
+        (
+            "tv_ex.json",
+            {**show(), "release_year": "1998"},
+            "p: $[0].release_year: '1998' is not of type 'integer', 'null'",
+        ),
+        ("movies_ex.json", {**movie(), "release_year": 0}, "p: $[0].release_year: 0 is less than the minimum of 1"),
+        ("movies_ex.json", movie(release_year=0), "p: $[0].trakt.release_year: 0 is less than the minimum of 1"),
+        (
+            "tv_ex.json",
+            {**show(), "externals": {"tvdb": 76885, "tmdb": 30991, "imdb": "tt0213338"}},
+            "p: $[0].externals: 'tvrage' is a required property",
+        ),
+        (
+            "movies_ex.json",
+            {**movie(), "externals": {"tmdb": 11299, "imdb": None, "letterboxd": None}},
+            "p: $[0].externals: Additional properties are not allowed ('letterboxd' was unexpected)",
+        ),
+        (
+            "movies_ex.json",
+            {**movie(), "externals": {"tmdb": "11299", "imdb": None}},
+            "p: $[0].externals.tmdb: '11299' is not of type 'integer', 'null'",
+        ),
+    ],
+)
+def test_top_level_copies_follow_the_rules_of_the_ones_inside_trakt(
+    schema: str, entry: dict[str, Any], message: str
+) -> None:
+    """The top-level copies have the same types as trakt's; an unknown year is null, never 0."""
+    assert schemas.problems([entry], schema, where="p") == [message]
+
+
+def test_null_year_in_both_places_is_valid() -> None:
+    entry = movie(release_year=None)
+    entry["release_year"] = None
+    assert schemas.problems([entry], "movies_ex.json", where="p") == []
+
+
+@pytest.mark.parametrize("schema", ["tv_ex.json", "movies_ex.json"])
+def test_top_level_copies_are_documented_as_copies(schema: str) -> None:
+    """Each top-level copy's description says it is the same as the one inside trakt."""
+    entry = schemas.validator(schema, "/items").schema
+    for key in ("release_year", "externals"):
+        described = json.dumps(entry["properties"][key])
+        assert f"trakt.{key}" in described and "equal" in described, key
 
 
 def test_long_values_are_shortened_in_messages() -> None:

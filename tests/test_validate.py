@@ -30,8 +30,7 @@ def show(mal_id: int, *, split: bool = False, **trakt: Any) -> dict[str, Any]:
             "externals": {"tvdb": 1, "tmdb": None, "imdb": "tt0213338", "tvrage": None},
         },
     }
-    entry["trakt"].update(trakt)
-    return entry
+    return with_copies(entry, trakt)
 
 
 def movie(mal_id: int, **trakt: Any) -> dict[str, Any]:
@@ -46,8 +45,13 @@ def movie(mal_id: int, **trakt: Any) -> dict[str, Any]:
             "externals": {"tmdb": 11299, "imdb": None},
         },
     }
+    return with_copies(entry, trakt)
+
+
+def with_copies(entry: dict[str, Any], trakt: dict[str, Any]) -> dict[str, Any]:
+    """The entry with ``trakt`` changed, then its top-level copies made from its ``trakt``, as published."""
     entry["trakt"].update(trakt)
-    return entry
+    return {**entry, "release_year": entry["trakt"]["release_year"], "externals": dict(entry["trakt"]["externals"])}
 
 
 def missing(mal_id: int) -> dict[str, Any]:
@@ -243,6 +247,77 @@ def test_missing_season_without_split_cour_is_rejected(workdir: Path) -> None:
     assert validate_outputs(Path("output")) == [
         "output/tv_ex.json: $[0].trakt.season: is null, but only a split cour (trakt.is_split_cour true) has no season"
     ]
+
+
+@pytest.mark.parametrize(
+    ("files", "messages"),
+    [
+        (
+            {"tv_ex.json": [show(1), {**show(6), "release_year": 1999}, show(30)]},
+            [
+                "output/tv_ex.json: $[1].release_year: differs from trakt.release_year (1999 here, 2001 in trakt); "
+                "the two copies must be equal"
+            ],
+        ),
+        (
+            {"movies_ex.json": [movie(5), {**movie(7), "release_year": 2001}]},
+            [
+                "output/movies_ex.json: $[1].release_year: differs from trakt.release_year (2001 here, None in trakt); "
+                "the two copies must be equal"
+            ],
+        ),
+        (
+            {
+                "tv_ex.json": [
+                    show(1),
+                    show(6),
+                    {**show(30), "externals": {"tvdb": 2, "tmdb": 7, "imdb": "tt0213338", "tvrage": None}},
+                ]
+            },
+            [
+                "output/tv_ex.json: $[2].externals: differs from trakt.externals "
+                "(tvdb: 2 here, 1 in trakt; tmdb: 7 here, None in trakt); the two copies must be equal"
+            ],
+        ),
+        (
+            {"tv_ex.json": [{**show(1), "externals": {"tvdb": 1, "tmdb": None, "imdb": "tt0213338"}}]},
+            [
+                "output/tv_ex.json: $[0].externals: 'tvrage' is a required property",
+                "output/tv_ex.json: $[0].externals: differs from trakt.externals "
+                "(tvrage: missing here, None in trakt); the two copies must be equal",
+            ],
+        ),
+        (
+            {"movies_ex.json": [{**movie(5), "release_year": 1, "externals": None}, movie(7)]},
+            [
+                "output/movies_ex.json: $[0].externals: None is not of type 'object'",
+                "output/movies_ex.json: $[0].release_year: differs from trakt.release_year (1 here, None in trakt); "
+                "the two copies must be equal",
+                "output/movies_ex.json: $[0].externals: differs from trakt.externals "
+                "(None here, {'tmdb': 11299, 'imdb': None} in trakt); the two copies must be equal",
+            ],
+        ),
+    ],
+)
+def test_top_level_copy_that_differs_from_trakt_is_named(
+    workdir: Path, files: dict[str, Any], messages: list[str]
+) -> None:
+    """Each copy that differs from the one inside trakt is one line naming file, entry and field."""
+    write("output", files)
+    assert validate_outputs(Path("output")) == messages
+
+
+def test_differing_copies_fail_validate_with_exit_1(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A file whose copies differ is not published: validate prints the line and exits 1."""
+    write("output", {"tv_ex.json": [show(1), {**show(6, split=True), "release_year": None}, show(30)]})
+    assert run(capsys) == (
+        1,
+        [
+            "output/tv_ex.json: $[1].release_year: differs from trakt.release_year (None here, 2001 in trakt); "
+            "the two copies must be equal",
+            "validate: 1 problem; fix them before anything is published",
+        ],
+    )
 
 
 def test_same_mal_id_in_tv_and_movies_is_allowed(workdir: Path) -> None:
