@@ -18,6 +18,7 @@ tests/test_consumers.py and tests/consumer_figures.py.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -106,12 +107,20 @@ PARSERS = (CURRENT, EARLIER)
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What one parser made of one file."""
+    """What one parser made of one file; ids counted by name ("tvdb", "season.tmdb", ...)."""
 
     entries: int
     accepted: int
-    ids_present: int  # in all the entries, accepted or not
-    ids_kept: int
+    present: Counter[str]  # in all the entries, accepted or not
+    kept: Counter[str]
+
+    @property
+    def ids_present(self) -> int:
+        return sum(self.present.values())
+
+    @property
+    def ids_kept(self) -> int:
+        return sum(self.kept.values())
 
 
 def read_file(parser: Parser, entries: Iterable[Any], kind: str) -> Reading:
@@ -120,6 +129,6 @@ def read_file(parser: Parser, entries: Iterable[Any], kind: str) -> Reading:
     return Reading(
         entries=len(listed),
         accepted=len(accepted),
-        ids_present=sum(len(ids_present(entry, kind)) for entry in listed),
-        ids_kept=sum(len(parser.ids(entry, kind)) for entry in accepted),
+        present=Counter(name for entry in listed for name in ids_present(entry, kind)),
+        kept=Counter(name for entry in accepted for name in parser.ids(entry, kind)),
     )
