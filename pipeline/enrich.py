@@ -343,6 +343,8 @@ def _write_meta(
         "files": files,
         "upstream": sources,
     }
+    if isinstance(old, dict) and "imported" in old:  # where the dataset started (pipeline.migrate) stays known
+        meta["imported"] = old["imported"]
     write_json(path, meta)
 
 

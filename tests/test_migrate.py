@@ -245,9 +245,12 @@ def test_imported_entries_carry_origin_imported(workdir: Path, capsys: pytest.Ca
 def test_stale_entry_keeps_its_imported_data(
     workdir: Path, fake: FakeTrakt, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The first run after an import: a show whose refresh fails keeps the imported entries; the rest refresh."""
+    """The first run after an import: a show whose refresh fails keeps the imported entries; the rest refresh.
+
+    meta.json keeps saying where the data started."""
     assert run() == 0
     imported = {entry["myanimelist"]["id"]: entry for entry in load(workdir / "output", "tv_ex.json")}
+    provenance = load(workdir / "output", "meta.json")["imported"]
     (workdir / ".cache").mkdir()
     shutil.copytree(UPSTREAM, workdir / ".cache" / "upstream")
     fake.synthesize(load(UPSTREAM, "tv.json"), load(UPSTREAM, "movies.json"))
@@ -262,4 +265,5 @@ def test_stale_entry_keeps_its_imported_data(
     assert fake.count("/shows/30857") == 1  # Cowboy Bebop was refreshed from the fake
     assert 1 not in {row["mal_id"] for row in summary["stale"]}
     assert refreshed[1]["trakt"]["title"] == fake.shows[30857]["title"]
+    assert load(workdir / "output", "meta.json")["imported"] == provenance  # the start stays on record
     assert validate_outputs(workdir / "output") == []
