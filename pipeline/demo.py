@@ -17,16 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.config import REPO_ROOT
-from pipeline.fake_trakt import CLI_API_KEY, FIXTURES, build_local_fake
+from pipeline.fake_trakt import CLI_API_KEY, build_local_fake, local_environment
 
-SOURCES_DIR = FIXTURES / "sources"
-# Variable -> the mapping source's file name, served by the fake under /sources/.
-SOURCE_FILES = {
-    "ANIME_LISTS_URL": "anime-list-master.xml",
-    "ANIME_IDS_URL": "anime_ids.json",
-    "SHINKRO_TVDB_URL": "tvdb-mal.yaml",
-}
-CONTENT_TYPES = {".xml": "application/xml", ".json": "application/json", ".yaml": "application/yaml"}
 # The fake has no rate limit: pace the client for 1,000 calls a second, not Trakt's 1,000 per 5 minutes.
 RATE_LIMIT_PERIOD = "1"
 PREFIX = "extended-anitrakt-demo-"
@@ -64,18 +56,10 @@ def _new_directory() -> Path:
 def demo_environment() -> Iterator[Path]:
     """Run the block against local stand-ins, in a new temporary directory (yielded)."""
     fake = build_local_fake(expected_key=CLI_API_KEY)
-    for name in SOURCE_FILES.values():
-        path = SOURCES_DIR / name
-        if path.is_file():
-            fake.static[f"/sources/{name}"] = (200, path.read_bytes(), CONTENT_TYPES[path.suffix])
     directory = _new_directory()
     with fake:
         variables: dict[str, str | None] = {
-            "TRAKT_API_URL": fake.url,
-            "TRAKT_API_KEY": CLI_API_KEY,
-            "ANITRAKT_TV_URL": f"{fake.url}/db/tv.json",
-            "ANITRAKT_MOVIES_URL": f"{fake.url}/db/movies.json",
-            **{variable: f"{fake.url}/sources/{name}" for variable, name in SOURCE_FILES.items()},
+            **local_environment(fake.url),
             "TRAKT_RATE_LIMIT_PERIOD": RATE_LIMIT_PERIOD,
             "GITHUB_STEP_SUMMARY": None,  # the report goes to the terminal, even in CI
         }

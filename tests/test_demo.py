@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import requests
+
+from pipeline import fake_trakt
 from pipeline.checks import validate_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,3 +72,14 @@ def test_demo_refuses_an_api_key() -> None:
     )
     assert result.returncode == 2
     assert result.stderr.strip() == "pipeline: --demo uses the local fake Trakt's own key; drop --api-key"
+
+
+def test_mapping_sources_are_served_when_present(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The demo fake serves each file of demo_data/sources/ at its variable's URL; a missing one is not served."""
+    (tmp_path / "tvdb-mal.yaml").write_text("AnimeMap: []\n")
+    monkeypatch.setattr(fake_trakt, "SOURCES", tmp_path)
+    with fake_trakt.build_local_fake() as fake:
+        urls = fake_trakt.local_environment(fake.url)
+        answer = requests.get(urls["SHINKRO_TVDB_URL"], timeout=5)
+        assert (answer.status_code, answer.text) == (200, "AnimeMap: []\n")
+        assert requests.get(urls["ANIME_IDS_URL"], timeout=5).status_code >= 400  # not there: an error, never data
