@@ -20,6 +20,12 @@ from pipeline.models import KINDS, META_FILE, NOT_FOUND_FILE, OUTPUT_FILE
 
 logger = logging.getLogger(__name__)
 
+# The way out of a published file that no longer validates, e.g. after an edit by hand.
+RESTORE = (
+    "output/ is written by the pipeline: if it was edited by hand, `git checkout output/` restores the published"
+    " files; corrections go to overrides/"
+)
+
 OUTPUT_MAL_ID = ("myanimelist", "id")
 NOT_FOUND_MAL_ID = ("mal_id",)
 

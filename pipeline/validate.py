@@ -16,6 +16,7 @@ from typing import Any
 from pipeline import logs, schemas
 from pipeline.checks import (
     OUTPUT_MAL_ID,
+    RESTORE,
     dig,
     duplicates,
     entries,
@@ -118,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     for problem in found:
         print(problem, file=sys.stderr)
     if found:
-        logger.error("validate: %s; fix them before anything is published", _count(len(found), "problem"))
+        restore = f"; {RESTORE}" if output_problems else ""
+        logger.error("validate: %s; fix them before anything is published%s", _count(len(found), "problem"), restore)
         return 1
     logger.info("%s", _summary(outputs, overrides, config.overrides_dir))
     return 0
