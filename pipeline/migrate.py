@@ -93,7 +93,7 @@ class Imported:
 
     def hold_back(self, position: int, raw: Any, reason: str) -> None:
         mal_id = _mal_id(raw)
-        title = _dig(raw, ("myanimelist", "title")) or _dig(raw, ("title",))
+        title = checks.dig(raw, ("myanimelist", "title")) or checks.dig(raw, ("title",))
         self.held_back.append(Note(self.name, position, mal_id, title if isinstance(title, str) else "", reason))
 
     def convert(self, mal_id: int, what: str) -> None:
@@ -120,13 +120,9 @@ class Migration:
 # -- reading one entry ------------------------------------------------------------------------------
 
 
-def _dig(value: Any, keys: Sequence[str]) -> Any:
-    return checks.dig(value, keys)
-
-
 def _mal_id(raw: Any) -> int | None:
-    value = _dig(raw, ("myanimelist", "id"))
-    value = _dig(raw, ("mal_id",)) if value is None else value
+    value = checks.dig(raw, ("myanimelist", "id"))
+    value = checks.dig(raw, ("mal_id",)) if value is None else value
     return value if type(value) is int else None
 
 

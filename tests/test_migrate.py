@@ -222,6 +222,18 @@ def test_published_output_is_not_overwritten_without_replace(workdir: Path, caps
     assert run("--replace") == 0
 
 
+def test_nothing_is_written_when_the_result_does_not_validate(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A commit that is not a SHA makes meta.json invalid: migrate lists the problem and writes no file."""
+    assert run("--commit", "main") == 1
+    assert capsys.readouterr().err == (
+        "migrate: the imported data does not validate; nothing written:\n"
+        "output/meta.json: $.imported.commit: 'main' does not match '^[0-9a-f]{7,40}$'\n"
+    )
+    assert not (workdir / "output").exists()
+
+
 def test_missing_upstream_lists_name_the_way_out(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Without the upstream lists, migrate says to run fetch or give --upstream, and writes nothing."""
     assert migrate.main([str(PREDECESSOR)]) == 1
