@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,30 @@ def test_mapping_sources_are_served_when_present(tmp_path: Path, monkeypatch: py
         answer = requests.get(urls["SHINKRO_TVDB_URL"], timeout=5)
         assert (answer.status_code, answer.text) == (200, "AnimeMap: []\n")
         assert requests.get(urls["ANIME_IDS_URL"], timeout=5).status_code >= 400  # not there: an error, never data
+
+
+def test_demo_environment_is_put_back_after_the_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Inside: a new directory under TMPDIR, URLs on 127.0.0.1, the fake's key. After: cwd and variables as before."""
+    from pipeline.demo import demo_environment
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setenv("TRAKT_API_KEY", "my-real-key")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", "/somewhere/summary.md")
+    monkeypatch.delenv("ANIME_IDS_URL", raising=False)
+    monkeypatch.chdir(ROOT)
+    tempfile_dir = tempfile.tempdir
+    tempfile.tempdir = None  # tempfile caches the temporary directory: make it read TMPDIR again
+    try:
+        with demo_environment() as directory:
+            assert Path.cwd() == directory and directory.parent == tmp_path
+            assert (directory / "overrides" / "override_tv.json").exists()
+            urls = [os.environ[name] for name in ("TRAKT_API_URL", "ANITRAKT_TV_URL", "ANIME_IDS_URL")]
+            assert all(url.startswith("http://127.0.0.1:") for url in urls)
+            assert os.environ["TRAKT_API_KEY"] == fake_trakt.CLI_API_KEY
+            assert "GITHUB_STEP_SUMMARY" not in os.environ
+    finally:
+        tempfile.tempdir = tempfile_dir
+    assert Path.cwd() == ROOT
+    assert os.environ["TRAKT_API_KEY"] == "my-real-key"
+    assert os.environ["GITHUB_STEP_SUMMARY"] == "/somewhere/summary.md"
+    assert "ANIME_IDS_URL" not in os.environ
