@@ -279,3 +279,10 @@ def test_stale_entry_keeps_its_imported_data(
     assert refreshed[1]["trakt"]["title"] == fake.shows[30857]["title"]
     assert load(workdir / "output", "meta.json")["imported"] == provenance  # the start stays on record
     assert validate_outputs(workdir / "output") == []
+
+
+def test_committed_output_is_valid_published_data() -> None:
+    """The repository's output/ (the imported starting data, later the nightly's) passes every check."""
+    output = Path(__file__).resolve().parent.parent / "output"
+    assert validate_outputs(output) == []
+    assert all(load(output, name) for name in FILES)  # nothing published is empty
