@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import changes, logs, upstream
+from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json, write_json
@@ -39,7 +40,7 @@ from pipeline.models import (
     show_entry,
 )
 from pipeline.progress import Progress
-from pipeline.trakt import Status, TraktClient
+from pipeline.trakt import NO_KEY, Status, TraktClient
 
 logger = logging.getLogger(__name__)
 
@@ -85,9 +86,16 @@ class Published:
 
 
 def _load_published(path: Path) -> list[dict[str, Any]]:
-    data = load_json(path, missing=[])
+    """A published file, as the previous data of its entries; each needs its MAL id."""
+    try:
+        data = load_json(path, missing=[])
+    except PipelineError as exc:
+        raise PipelineError(f"{exc}; {RESTORE}") from None
     if not isinstance(data, list):
-        raise PipelineError(f"{path}: expected a JSON list; restore it from git before running enrich")
+        raise PipelineError(f"{path}: expected a JSON list; {RESTORE}")
+    for position, entry in enumerate(data):
+        if not any(type(dig(entry, keys)) is int for keys in (OUTPUT_MAL_ID, NOT_FOUND_MAL_ID)):
+            raise PipelineError(f"{path}: $[{position}]: no MAL id (myanimelist.id or mal_id); {RESTORE}")
     return data
 
 
@@ -344,6 +352,8 @@ def _write_meta(
         "files": files,
         "upstream": sources,
     }
+    if isinstance(old, dict) and "imported" in old:  # where the dataset started (pipeline.migrate) stays known
+        meta["imported"] = old["imported"]
     write_json(path, meta)
 
 
@@ -479,7 +489,7 @@ def _api_key(config: Config) -> Config:
         key = getpass.getpass("Trakt API key (client id): ").strip()
         if key:
             return config.replace(api_key=key)
-    raise PipelineError("no Trakt API key: give --api-key KEY, set TRAKT_API_KEY, or put TRAKT_API_KEY=... in .env")
+    raise PipelineError(NO_KEY)
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:

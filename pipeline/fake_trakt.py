@@ -50,6 +50,14 @@ FIXTURES = Path(__file__).resolve().parent / "demo_data"
 SAMPLE = FIXTURES / "trakt-sample.json"
 UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
 UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
+SOURCES = FIXTURES / "sources"
+# Variable -> mapping source file in demo_data/sources/, served as /sources/<file> when it is there.
+SOURCE_FILES = {
+    "ANIME_LISTS_URL": "anime-list-master.xml",
+    "ANIME_IDS_URL": "anime_ids.json",
+    "SHINKRO_TVDB_URL": "tvdb-mal.yaml",
+}
+_STATIC_TYPES = {".xml": "application/xml", ".json": "application/json", ".yaml": "application/yaml"}
 
 CLI_API_KEY = "local-fake-key"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -624,7 +632,21 @@ def build_local_fake(**options: Any) -> FakeTrakt:
     fake.synthesize(json.loads(tv_bytes), json.loads(movies_bytes))
     fake.static["/db/tv.json"] = (200, tv_bytes, JSON_TYPE)
     fake.static["/db/movies.json"] = (200, movies_bytes, JSON_TYPE)
+    for name in SOURCE_FILES.values():
+        if (SOURCES / name).is_file():
+            fake.static[f"/sources/{name}"] = (200, (SOURCES / name).read_bytes(), _STATIC_TYPES[Path(name).suffix])
     return fake
+
+
+def local_environment(url: str) -> dict[str, str]:
+    """Every URL variable pointed at the local fake at ``url``, and its key."""
+    return {
+        "TRAKT_API_URL": url,
+        "ANITRAKT_TV_URL": f"{url}/db/tv.json",
+        "ANITRAKT_MOVIES_URL": f"{url}/db/movies.json",
+        **{variable: f"{url}/sources/{name}" for variable, name in SOURCE_FILES.items()},
+        "TRAKT_API_KEY": CLI_API_KEY,
+    }
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -650,10 +672,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"cannot listen on {args.host}:{args.port} ({exc}): pass another --port, or 0", file=sys.stderr)
         return 1
     with fake:
-        print(f"export TRAKT_API_URL={fake.url}")
-        print(f"export ANITRAKT_TV_URL={fake.url}/db/tv.json")
-        print(f"export ANITRAKT_MOVIES_URL={fake.url}/db/movies.json")
-        print(f"export TRAKT_API_KEY={CLI_API_KEY}", flush=True)
+        for variable, value in local_environment(fake.url).items():
+            print(f"export {variable}={value}", flush=True)
         print("serving the fake Trakt; Ctrl-C stops it", file=sys.stderr, flush=True)
         try:
             while True:

@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 
 URL_VARIABLE: dict[Kind, str] = {"shows": "ANITRAKT_TV_URL", "movies": "ANITRAKT_MOVIES_URL"}
 ATTEMPTS = 3
+OFFLINE = "`uv run python -m pipeline --demo` runs the whole chain offline"
 
 
 def download(session: requests.Session, url: str, kind: Kind, config: Config) -> bytes:
@@ -35,11 +36,12 @@ def download(session: requests.Session, url: str, kind: Kind, config: Config) ->
         try:
             response = session.get(url, timeout=config.download_timeout)
         except requests.RequestException as exc:
-            problem = f"{type(exc).__name__} from {url}"
+            problem = f"cannot reach {url}: {type(exc).__name__}"
+            hint = f"check your network, or set {URL_VARIABLE[kind]} to a reachable copy; {OFFLINE}"
             continue
         if response.status_code == 200:
             return response.content
-        problem = f"HTTP {response.status_code} from {url}"
+        problem, hint = f"HTTP {response.status_code} from {url}", f"check {URL_VARIABLE[kind]}"
         if response.status_code < 500:
             break
     raise PipelineError(f"upstream {UPSTREAM_FILE[kind]}: {problem} ({hint})")

@@ -42,6 +42,11 @@ TRANSIENT_ERRORS = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
+APPS_URL = "https://trakt.tv/oauth/applications"
+NO_KEY = (
+    "no Trakt API key: give --api-key KEY, set TRAKT_API_KEY, or put TRAKT_API_KEY=... in .env (the Client ID of"
+    f" your app at {APPS_URL}); to try the whole chain without a key: uv run python -m pipeline --demo"
+)
 MIN_FRESH_SECONDS = 86_400.0  # an answer stays at least a day, so back-to-back runs never re-ask
 
 T = TypeVar("T")
@@ -293,7 +298,7 @@ class TraktClient:
 
     def __post_init__(self) -> None:
         if not self.config.api_key:
-            raise PipelineError("no Trakt API key: give --api-key, set TRAKT_API_KEY, or put it in .env")
+            raise PipelineError(NO_KEY)
         self.limiter = RateLimiter(
             self.config.rate_limit_calls, self.config.rate_limit_period, clock=self.clock, sleep=self.sleep
         )
@@ -444,8 +449,8 @@ class TraktClient:
         if code in (401, 403):
             self._stop(
                 TraktUnavailable(
-                    f"Trakt rejected the API key ({code}) on {path}: set TRAKT_API_KEY to your app's client id;"
-                    " nothing published changed"
+                    f"Trakt rejected the API key ({code}) on {path}: set TRAKT_API_KEY (or --api-key, or .env) to"
+                    f" the Client ID of your app at {APPS_URL}, not its Client Secret; nothing published changed"
                 )
             )
         if code == 404:

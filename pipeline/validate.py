@@ -10,174 +10,27 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from pipeline import logs, schemas
+from pipeline.checks import (
+    OUTPUT_MAL_ID,
+    RESTORE,
+    dig,
+    duplicates,
+    entries,
+    location,
+    mal_ids,
+    read_file,
+    read_outputs,
+    validate_outputs,
+)
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
-from pipeline.jsonio import load_json
-from pipeline.models import KINDS, META_FILE, NOT_FOUND_FILE, OUTPUT_FILE, OVERRIDE_FILE, TOP_LEVEL_COPIES
+from pipeline.models import KINDS, OUTPUT_FILE, OVERRIDE_FILE
 
 logger = logging.getLogger(__name__)
-
-OUTPUT_MAL_ID = ("myanimelist", "id")
-NOT_FOUND_MAL_ID = ("mal_id",)
-
-# (position in the file, MAL id) of the entries that have an integer MAL id
-Ids = list[tuple[int, int]]
-
-
-def _read(path: Path) -> tuple[Any, list[str]] | None:
-    """None when there is no file; else its JSON (None when unreadable) and why it is unreadable."""
-    if not path.exists():
-        return None
-    try:
-        return load_json(path, required=True), []
-    except PipelineError as exc:
-        return None, [str(exc)]
-
-
-def _dig(value: Any, keys: Sequence[str]) -> Any:
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _ids(entries: list[Any], keys: Sequence[str]) -> Ids:
-    """The MAL ids that are integers; the schema reports the others."""
-    found = ((position, _dig(entry, keys)) for position, entry in enumerate(entries))
-    return [(position, value) for position, value in found if type(value) is int]
-
-
-def _where(position: int, keys: Sequence[str]) -> str:
-    return schemas.json_path([position, *keys])
-
-
-def _duplicates(label: str, ids: Ids, keys: Sequence[str], what: str) -> list[str]:
-    """Each repeat of a MAL id, pointing at its first place in the file."""
-    first: dict[int, int] = {}
-    found = []
-    for position, mal_id in ids:
-        if mal_id in first:
-            found.append(f"{label}: {_where(position, keys)}: MAL id {mal_id} is already at $[{first[mal_id]}]; {what}")
-        else:
-            first[mal_id] = position
-    return found
-
-
-def _unsorted(label: str, ids: Ids, keys: Sequence[str]) -> list[str]:
-    """The first place where MAL ids go down (one line, however unsorted the file is)."""
-    drops = [(before, after) for before, after in pairwise(ids) if after[1] < before[1]]
-    if not drops:
-        return []
-    (before_at, before_id), (after_at, after_id) = drops[0]
-    more = f" ({len(drops) - 1} more places)" if len(drops) > 1 else ""
-    return [
-        f"{label}: {_where(after_at, keys)}: MAL id {after_id} comes after {before_id} at $[{before_at}]: "
-        f"entries must be sorted by MAL id{more}"
-    ]
-
-
-def _in_both(not_found_label: str, not_found: Ids, output_label: str, output: Ids) -> list[str]:
-    """MAL ids that are both published and listed as not found on Trakt."""
-    published: dict[int, int] = {}
-    for position, mal_id in output:
-        published.setdefault(mal_id, position)
-    return [
-        f"{not_found_label}: {_where(position, NOT_FOUND_MAL_ID)}: MAL id {mal_id} is also in "
-        f"{output_label} at $[{published[mal_id]}]; an entry is either found on Trakt or not"
-        for position, mal_id in not_found
-        if mal_id in published
-    ]
-
-
-def _split_cours(label: str, entries: list[Any]) -> list[str]:
-    """``trakt.season`` is null exactly when ``trakt.is_split_cour`` is true."""
-    found = []
-    for position, entry in enumerate(entries):
-        trakt = _dig(entry, ("trakt",))
-        if not isinstance(trakt, dict) or "season" not in trakt or type(trakt.get("is_split_cour")) is not bool:
-            continue  # the schema reports it
-        where = _where(position, ("trakt", "season"))
-        if trakt["is_split_cour"] and trakt["season"] is not None:
-            found.append(f"{label}: {where}: must be null when trakt.is_split_cour is true")
-        elif not trakt["is_split_cour"] and trakt["season"] is None:
-            found.append(f"{label}: {where}: is null, but only a split cour (trakt.is_split_cour true) has no season")
-    return found
-
-
-def _differences(top: Any, inner: Any) -> str:
-    """What differs between two copies: the keys whose values differ, or both whole values."""
-    if isinstance(top, dict) and isinstance(inner, dict):
-        keys = [key for key in {**inner, **top} if top.get(key, ...) != inner.get(key, ...)]
-        return "; ".join(f"{key}: {_shown(top, key)} here, {_shown(inner, key)} in trakt" for key in keys)
-    return f"{top!r} here, {inner!r} in trakt"
-
-
-def _shown(value: dict[str, Any], key: str) -> str:
-    return repr(value[key]) if key in value else "missing"
-
-
-def _copies(label: str, entries: list[Any]) -> list[str]:
-    """The top-level ``release_year`` and ``externals`` equal the ones inside ``trakt``."""
-    found = []
-    for position, entry in enumerate(entries):
-        trakt = _dig(entry, ("trakt",))
-        if not isinstance(trakt, dict):
-            continue  # the schema reports it
-        for key in TOP_LEVEL_COPIES:
-            if key in entry and key in trakt and entry[key] != trakt[key]:
-                found.append(
-                    f"{label}: {_where(position, (key,))}: differs from trakt.{key} "
-                    f"({_differences(entry[key], trakt[key])}); the two copies must be equal"
-                )
-    return found
-
-
-def _entries(files: dict[str, Any], name: str) -> list[Any]:
-    """The entries of a file that holds a list (the schema reports one that does not)."""
-    data = files.get(name)
-    return data if isinstance(data, list) else []
-
-
-def _outputs(output_dir: Path) -> tuple[list[str], dict[str, Any]]:
-    """Problems of the published files, and the files that could be read, by name."""
-    found: list[str] = []
-    files: dict[str, Any] = {}
-    if not any((output_dir / name).exists() for name in (*OUTPUT_FILE.values(), *NOT_FOUND_FILE.values())):
-        logger.info("validate: %s holds no published files yet; the first nightly run creates them", output_dir)
-        return found, files
-    for name in (*OUTPUT_FILE.values(), *NOT_FOUND_FILE.values(), META_FILE):
-        path = output_dir / name
-        read = _read(path)
-        if read is None:
-            if name != META_FILE:
-                found.append(f"{path}: file not found — run pipeline.enrich first")
-            continue
-        data, unreadable = read
-        found += unreadable or schemas.problems(data, name, where=str(path))
-        if not unreadable:
-            files[name] = data
-    for kind in KINDS:
-        output, not_found = OUTPUT_FILE[kind], NOT_FOUND_FILE[kind]
-        output_label, not_found_label = str(output_dir / output), str(output_dir / not_found)
-        shows_or_movies, missing = _entries(files, output), _entries(files, not_found)
-        output_ids, not_found_ids = _ids(shows_or_movies, OUTPUT_MAL_ID), _ids(missing, NOT_FOUND_MAL_ID)
-        once = "each MAL id is published once per file"
-        found += _duplicates(output_label, output_ids, OUTPUT_MAL_ID, once)
-        found += _unsorted(output_label, output_ids, OUTPUT_MAL_ID)
-        found += _duplicates(not_found_label, not_found_ids, NOT_FOUND_MAL_ID, once)
-        found += _unsorted(not_found_label, not_found_ids, NOT_FOUND_MAL_ID)
-        found += _in_both(not_found_label, not_found_ids, output_label, output_ids)
-        found += _copies(output_label, shows_or_movies)
-        if kind == "shows":
-            found += _split_cours(output_label, shows_or_movies)
-    return found, files
 
 
 def _overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
@@ -187,32 +40,27 @@ def _overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
     targets: dict[tuple[int, str], tuple[str, int]] = {}  # (MAL id, trakt.type) -> (file, position)
     for name in OVERRIDE_FILE.values():
         path = overrides_dir / name
-        read = _read(path)
+        read = read_file(path)
         data, unreadable = ([], []) if read is None else read
         found += unreadable or schemas.problems(data, name, where=str(path))
         if unreadable:
             continue
         files[name] = data
-        overrides = _entries(files, name)
-        ids = _ids(overrides, OUTPUT_MAL_ID)
-        found += _duplicates(str(path), ids, OUTPUT_MAL_ID, "keep one override per MAL id")
+        overrides = entries(files, name)
+        ids = mal_ids(overrides, OUTPUT_MAL_ID)
+        found += duplicates(str(path), ids, OUTPUT_MAL_ID, "keep one override per MAL id")
         for position, mal_id in ids:
-            kind = _dig(overrides[position], ("trakt", "type"))
+            kind = dig(overrides[position], ("trakt", "type"))
             if kind not in KINDS:
                 continue  # the schema reports it
             other, at = targets.setdefault((mal_id, kind), (name, position))
             if other != name:
                 found.append(
-                    f"{path}: {_where(position, OUTPUT_MAL_ID)}: MAL id {mal_id} with trakt.type {kind!r} is "
+                    f"{path}: {location(position, OUTPUT_MAL_ID)}: MAL id {mal_id} with trakt.type {kind!r} is "
                     f"also overridden in {overrides_dir / other} at $[{at}]; which one applies is ambiguous, "
                     "keep one"
                 )
     return found, files
-
-
-def validate_outputs(output_dir: Path) -> list[str]:
-    """Every problem of the published files (and meta.json when present) in ``output_dir``."""
-    return _outputs(output_dir)[0]
 
 
 def validate_overrides(overrides_dir: Path) -> list[str]:
@@ -262,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     logs.setup()
     try:
         config = load_config({"output_dir": args.output_dir, "overrides_dir": args.overrides_dir})
-        output_problems, outputs = _outputs(config.output_dir)
+        output_problems, outputs = read_outputs(config.output_dir)
         override_problems, overrides = _overrides(config.overrides_dir)
     except PipelineError as exc:
         print(exc, file=sys.stderr)
@@ -271,7 +119,8 @@ def main(argv: list[str] | None = None) -> int:
     for problem in found:
         print(problem, file=sys.stderr)
     if found:
-        logger.error("validate: %s; fix them before anything is published", _count(len(found), "problem"))
+        restore = f"; {RESTORE}" if output_problems else ""
+        logger.error("validate: %s; fix them before anything is published%s", _count(len(found), "problem"), restore)
         return 1
     logger.info("%s", _summary(outputs, overrides, config.overrides_dir))
     return 0

@@ -75,7 +75,9 @@ def test_missing_api_key_off_a_terminal_names_the_three_ways(workdir: Path, fake
     result = run_enrich(workdir, fake, "--no-progress")
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
-        "enrich: no Trakt API key: give --api-key KEY, set TRAKT_API_KEY, or put TRAKT_API_KEY=... in .env"
+        "enrich: no Trakt API key: give --api-key KEY, set TRAKT_API_KEY, or put TRAKT_API_KEY=... in .env (the"
+        " Client ID of your app at https://trakt.tv/oauth/applications); to try the whole chain without a key:"
+        " uv run python -m pipeline --demo"
     )
     assert fake.count() == 0
 

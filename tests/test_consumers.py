@@ -2,7 +2,7 @@
 
 The parsers' rules are in tests/consumers.py. They run on the full chain's output for the real
 upstream lists (against the fake Trakt), and on real entries of the predecessor's last published
-files (tests/fixtures/predecessor/), to show they are the rules consumers apply to those files.
+files (tests/fixtures/predecessor-sample/), to show they are the rules consumers apply to those files.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from tests.conftest import API_KEY, real_lists
 from tests.consumers import CURRENT, EARLIER, Parser, current_ids, ids_present, read_file
 from tests.test_chain import point_at
 
-PREDECESSOR = Path(__file__).parent / "fixtures" / "predecessor"
+PREDECESSOR = Path(__file__).parent / "fixtures" / "predecessor-sample"
 FILES = [("shows", OUTPUT_FILE["shows"]), ("movies", OUTPUT_FILE["movies"])]
 
 

@@ -274,12 +274,15 @@ def test_cli_serves_the_fixtures_and_prints_the_environment() -> None:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline().strip() for _ in range(4)]
+        lines = [process.stdout.readline().strip() for _ in range(7)]
         url = lines[0].removeprefix("export TRAKT_API_URL=")
         assert lines == [
             f"export TRAKT_API_URL={url}",
             f"export ANITRAKT_TV_URL={url}/db/tv.json",
             f"export ANITRAKT_MOVIES_URL={url}/db/movies.json",
+            f"export ANIME_LISTS_URL={url}/sources/anime-list-master.xml",
+            f"export ANIME_IDS_URL={url}/sources/anime_ids.json",
+            f"export SHINKRO_TVDB_URL={url}/sources/tvdb-mal.yaml",
             "export TRAKT_API_KEY=local-fake-key",
         ]
         tv = requests.get(f"{url}/db/tv.json", timeout=2)

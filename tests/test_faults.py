@@ -151,8 +151,9 @@ def test_rejected_key_exits_1_with_one_line_naming_trakt_api_key(
     assert enrich.main(["--no-progress", *(["--force"] if force else [])]) == 1
     err = capsys.readouterr().err
     assert err == (
-        f"enrich: Trakt rejected the API key ({status}) on /shows/10: set TRAKT_API_KEY to your app's client id;"
-        " nothing published changed\n"
+        f"enrich: Trakt rejected the API key ({status}) on /shows/10: set TRAKT_API_KEY (or --api-key, or .env) to"
+        " the Client ID of your app at https://trakt.tv/oauth/applications, not its Client Secret; nothing published"
+        " changed\n"
     )
     assert fake.count() == 1
     assert snapshot(workdir / "output") == before

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pipeline.checks import RESTORE
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
 from pipeline.validate import load_overrides, main, validate_all, validate_outputs, validate_overrides
@@ -129,7 +130,7 @@ def test_validate_names_file_entry_and_field(workdir: Path, capsys: pytest.Captu
         "output/tv_ex.json: $[2].trakt.season.externals: 'tvdb' is a required property",
         "output/tv_ex.json: $[2].trakt.season.externals: 'tvrage' is a required property",
         "output/tv_ex.json: $[2].trakt.season.number: 'two' is not of type 'integer'",
-        "validate: 4 problems; fix them before anything is published",
+        f"validate: 4 problems; fix them before anything is published; {RESTORE}",
     ]
 
 
@@ -141,7 +142,7 @@ def test_every_problem_is_printed_before_exit_1(workdir: Path, capsys: pytest.Ca
     assert printed == [
         "output/movies_ex.json: $[1].myanimelist.id: MAL id 5 comes after 7 at $[0]: entries must be sorted by MAL id",
         "overrides/override_tv.json: $[0].trakt.season.number: 'two' is not of type 'integer'",
-        "validate: 2 problems; fix them before anything is published",
+        f"validate: 2 problems; fix them before anything is published; {RESTORE}",
     ]
 
 
@@ -151,7 +152,7 @@ def test_missing_output_file_says_run_enrich(workdir: Path, capsys: pytest.Captu
         1,
         [
             "output/not_exist_movies_ex.json: file not found — run pipeline.enrich first",
-            "validate: 1 problem; fix them before anything is published",
+            f"validate: 1 problem; fix them before anything is published; {RESTORE}",
         ],
     )
 
@@ -178,7 +179,7 @@ def test_invalid_json_names_line_and_column(workdir: Path, capsys: pytest.Captur
         [
             "output/not_exist_tv_ex.json: not valid JSON "
             "(Expecting property name enclosed in double quotes at line 2, column 30)",
-            "validate: 1 problem; fix them before anything is published",
+            f"validate: 1 problem; fix them before anything is published; {RESTORE}",
         ],
     )
 
@@ -315,7 +316,7 @@ def test_differing_copies_fail_validate_with_exit_1(workdir: Path, capsys: pytes
         [
             "output/tv_ex.json: $[1].release_year: differs from trakt.release_year (None here, 2001 in trakt); "
             "the two copies must be equal",
-            "validate: 1 problem; fix them before anything is published",
+            f"validate: 1 problem; fix them before anything is published; {RESTORE}",
         ],
     )
 

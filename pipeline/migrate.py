@@ -1,0 +1,474 @@
+"""Step (run once, by hand): import the predecessor's published files into ``output/``.
+
+    uv run python -m pipeline.migrate DIR
+
+Load the predecessor's four files from DIR (its layout, ``release_year`` and ``externals`` beside
+``trakt``, or the spec's, inside it) and the upstream lists; turn every entry into records and
+rebuild it through ``pipeline.models`` (ids given as ``""`` or ``0`` become null, a year of 0 null);
+hold back, with the reason and the MAL id, what cannot be carried over as it is; check the result
+with ``pipeline.checks``; write the files sorted, then ``meta.json`` saying where the data came
+from; print the report. Nothing is written when the result would not validate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline import checks, logs, schemas, upstream
+from pipeline.config import load_config
+from pipeline.errors import PipelineError
+from pipeline.jsonio import load_json, write_json
+from pipeline.models import (
+    KINDS,
+    META_FILE,
+    NOT_FOUND_FILE,
+    OUTPUT_FILE,
+    SCHEMA_VERSION,
+    UPSTREAM_FILE,
+    Kind,
+    Mapping,
+    movie_entry,
+    not_found_entry,
+    show_entry,
+)
+from pipeline.trakt import parse_movie, parse_seasons, parse_show
+
+logger = logging.getLogger(__name__)
+
+REPOSITORY = "rensetsu/db.trakt.extended-anitrakt"
+COMMIT = "91a8adb"
+LAST_UPDATED = "last_updated.txt"
+IMPORTED = "imported"  # the origin of an entry that came from the predecessor (see DECISIONS: origin)
+LISTED = 10  # MAL ids listed per conversion line before "and N more"
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
+
+
+class HeldBack(Exception):
+    """An entry that cannot be carried over as it is; the message is the reason."""
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    repository: str
+    commit: str
+    published: datetime  # when the predecessor last published these files
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """One entry held back: where it was in the predecessor's file, and why."""
+
+    file: str
+    position: int
+    mal_id: int | None
+    title: str
+    reason: str
+
+    def __str__(self) -> str:
+        mal = f"MAL {self.mal_id}" if self.mal_id is not None else "no MAL id"
+        title = f" {self.title!r}" if self.title else ""
+        return f"{self.file}[{self.position}] {mal}{title}: {self.reason}"
+
+
+@dataclass(slots=True)
+class Imported:
+    """One published file as imported: its entries by MAL id, and what happened on the way."""
+
+    name: str
+    read: int = 0
+    entries: dict[int, dict[str, Any]] = field(default_factory=dict)
+    origins: dict[int, tuple[int, dict[str, Any]]] = field(default_factory=dict)  # MAL id -> (position, raw)
+    converted: dict[str, list[int]] = field(default_factory=dict)  # what changed -> MAL ids
+    changed: set[int] = field(default_factory=set)  # MAL ids of the entries converted
+    held_back: list[Note] = field(default_factory=list)
+
+    def hold_back(self, position: int, raw: Any, reason: str) -> None:
+        mal_id = _mal_id(raw)
+        title = checks.dig(raw, ("myanimelist", "title")) or checks.dig(raw, ("title",))
+        self.held_back.append(Note(self.name, position, mal_id, title if isinstance(title, str) else "", reason))
+
+    def convert(self, mal_id: int, what: str) -> None:
+        self.converted.setdefault(what, []).append(mal_id)
+        self.changed.add(mal_id)
+
+    @property
+    def carried(self) -> int:
+        return len(self.entries) - len(self.changed & self.entries.keys())
+
+
+@dataclass(slots=True)
+class Migration:
+    files: dict[str, Imported]
+    upstream: dict[Kind, upstream.UpstreamList]
+    provenance: Provenance
+    imported_at: datetime
+
+    def published(self) -> dict[str, list[dict[str, Any]]]:
+        """Each file's entries sorted by MAL id, as they are written."""
+        return {name: [found.entries[mal_id] for mal_id in sorted(found.entries)] for name, found in self.files.items()}
+
+
+# -- reading one entry ------------------------------------------------------------------------------
+
+
+def _mal_id(raw: Any) -> int | None:
+    value = checks.dig(raw, ("myanimelist", "id"))
+    value = checks.dig(raw, ("mal_id",)) if value is None else value
+    return value if type(value) is int else None
+
+
+def _imported_mapping(**fields: Any) -> Mapping:
+    """A Mapping of imported data; with ``origin`` "imported" where Mapping has that field."""
+    if any(f.name == "origin" for f in dataclasses.fields(Mapping)):
+        fields["origin"] = IMPORTED
+    return Mapping(**fields)
+
+
+def _spec_layout(raw: dict[str, Any], imported: Imported, mal_id: int) -> dict[str, Any]:
+    """The entry with ``release_year`` and ``externals`` inside ``trakt`` (the spec's layout)."""
+    trakt = dict(raw["trakt"])
+    for key in ("release_year", "externals"):
+        if key in raw and key in trakt and raw[key] != trakt[key]:
+            imported.convert(mal_id, f"top-level {key} differed from trakt.{key}: the copy inside trakt kept")
+        elif key in raw:
+            trakt[key] = raw[key]
+    rest = {key: value for key, value in raw.items() if key not in ("release_year", "externals", "trakt")}
+    return {**rest, "trakt": trakt}
+
+
+def _mapping(entry: dict[str, Any], kind: Kind, source: str, season: int | None) -> Mapping:
+    return _imported_mapping(
+        mal_id=entry["myanimelist"]["id"],
+        mal_title=entry["myanimelist"]["title"],
+        trakt_id=entry["trakt"]["id"],
+        kind=kind,
+        season=season,
+        source=source,
+    )
+
+
+def _show(entry: dict[str, Any], source: str) -> dict[str, Any]:
+    trakt = entry["trakt"]
+    ids = {"trakt": trakt["id"], "slug": trakt["slug"], **trakt["externals"]}
+    show = parse_show({"title": trakt["title"], "year": trakt["release_year"], "ids": ids})
+    raw_season, split_cour = trakt["season"], trakt["is_split_cour"]
+    if raw_season is None and split_cour is not True:
+        raise HeldBack("no season and not a split cour: which Trakt season it maps to is unknown")
+    if raw_season is not None and split_cour is not False:
+        raise HeldBack(f"has season {raw_season.get('number')!r} but is_split_cour is {split_cour!r}")
+    season = None
+    if raw_season is not None:
+        season_ids = {"trakt": raw_season["id"], **raw_season["externals"]}
+        (season,) = parse_seasons([{"number": raw_season["number"], "ids": season_ids}])
+    return show_entry(_mapping(entry, "shows", source, None if season is None else season.number), show, season)
+
+
+def _movie(entry: dict[str, Any], source: str) -> dict[str, Any]:
+    trakt = entry["trakt"]
+    ids = {"trakt": trakt["id"], "slug": trakt["slug"], **trakt["externals"]}
+    movie = parse_movie({"title": trakt["title"], "year": trakt["release_year"], "ids": ids})
+    return movie_entry(_mapping(entry, "movies", source, None), movie)
+
+
+def _differences(old: Any, new: Any, path: str = "") -> Iterator[str]:
+    """What the import changed in an entry's values, one line per kind of change (not per value)."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key, value in old.items():
+            inner = f"{path}.{key}" if path else key
+            if key not in new:
+                if value is not None:  # a null key unknown to the published format loses nothing
+                    yield f"{inner} dropped: not part of the published format"
+            else:
+                yield from _differences(value, new[key], inner)
+    elif old != new or type(old) is not type(new):
+        if new is None and old in ("", 0) and not isinstance(old, bool):
+            yield f"{path} {json.dumps(old)} made null"
+        else:
+            yield f"{path} changed"
+
+
+def _convert(raw: Any, kind: Kind, imported: Imported, position: int) -> tuple[int, dict[str, Any]]:
+    """The published entry built from one of the predecessor's entries, or HeldBack."""
+    mal_id = _mal_id(raw)
+    if not isinstance(raw, dict) or not isinstance(raw.get("trakt"), dict) or mal_id is None:
+        raise HeldBack("not an entry with myanimelist.id and trakt")
+    if raw["trakt"].get("type") != kind:
+        raise HeldBack(f"trakt.type is {raw['trakt'].get('type')!r} in {imported.name}, not {kind!r}")
+    old = _spec_layout(raw, imported, mal_id)
+    source = f"{imported.name}[{position}]"
+    try:
+        entry = _show(old, source) if kind == "shows" else _movie(old, source)
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise HeldBack(f"unreadable entry ({type(exc).__name__}: {exc})") from None
+    problems = schemas.problems(entry, imported.name, where="", pointer="/items")
+    if problems:
+        raise HeldBack("; ".join(problem.removeprefix(": ") for problem in problems))
+    for what in dict.fromkeys(_differences(old, entry)):
+        imported.convert(mal_id, what)
+    return mal_id, entry
+
+
+def _not_found(raw: Any, kind: Kind, imported: Imported, position: int) -> tuple[int, dict[str, Any]]:
+    mal_id = _mal_id(raw)
+    if not isinstance(raw, dict) or mal_id is None or not isinstance(raw.get("title"), str):
+        raise HeldBack("not an entry with mal_id and title")
+    mapping = _imported_mapping(
+        mal_id=mal_id, mal_title=raw["title"], trakt_id=0, kind=kind, season=None, source=f"{imported.name}[{position}]"
+    )
+    entry = not_found_entry(mapping)
+    problems = schemas.problems(entry, imported.name, where="", pointer="/items")
+    if problems:
+        raise HeldBack("; ".join(problem.removeprefix(": ") for problem in problems))
+    for what in dict.fromkeys(_differences(raw, entry)):
+        imported.convert(mal_id, what)
+    return mal_id, entry
+
+
+# -- reading the files ------------------------------------------------------------------------------
+
+
+def _read_list(source: Path, name: str) -> list[Any]:
+    path = source / name
+    data = load_json(path, required=True)
+    if not isinstance(data, list):
+        raise PipelineError(f"{path}: expected a JSON list of entries, got {type(data).__name__}")
+    return data
+
+
+def _import_file(source: Path, name: str, kind: Kind, found: bool) -> Imported:
+    """One of the predecessor's files; a MAL id listed twice is kept once when both are the same."""
+    imported = Imported(name)
+    raw_entries = _read_list(source, name)
+    imported.read = len(raw_entries)
+    twice: set[int] = set()
+    for position, raw in enumerate(raw_entries):
+        try:
+            mal_id, entry = (_convert if found else _not_found)(raw, kind, imported, position)
+        except HeldBack as exc:
+            imported.hold_back(position, raw, str(exc))
+            continue
+        if mal_id in imported.entries:
+            first, _ = imported.origins[mal_id]
+            if imported.entries[mal_id] == entry:
+                imported.convert(mal_id, "listed twice: kept once")
+                continue
+            twice.add(mal_id)
+            imported.hold_back(position, raw, f"MAL id listed twice with different data (also at [{first}])")
+            continue
+        imported.entries[mal_id] = entry
+        imported.origins[mal_id] = (position, raw)
+    for mal_id in twice:  # which of the two is right is unknown: neither is carried over
+        position, raw = imported.origins[mal_id]
+        imported.hold_back(position, raw, "MAL id listed twice with different data")
+        del imported.entries[mal_id]
+    return imported
+
+
+def _hold_back_shared_seasons(shows: Imported, listed: upstream.UpstreamList) -> None:
+    """Two MAL ids on one Trakt show and season: keep those upstream maps there, hold back the others."""
+    groups: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for mal_id, entry in shows.entries.items():
+        if entry["trakt"]["season"] is not None:
+            groups[entry["trakt"]["id"], entry["trakt"]["season"]["number"]].append(mal_id)
+    upstream_maps = {(entry["mal_id"], entry["trakt_id"], entry.get("season")) for _, entry in listed.entries}
+    for (trakt_id, number), mal_ids in sorted(groups.items()):
+        if len(mal_ids) < 2:
+            continue
+        vouched = [mal_id for mal_id in mal_ids if (mal_id, trakt_id, number) in upstream_maps]
+        for mal_id in mal_ids:
+            if mal_id in vouched:
+                continue
+            others = ", ".join(str(other) for other in sorted(mal_ids) if other != mal_id)
+            why = (
+                f"upstream {listed.name} maps MAL {', '.join(map(str, vouched))} there"
+                if vouched
+                else f"upstream {listed.name} maps none of them there, so which one is right is unknown"
+            )
+            position, raw = shows.origins[mal_id]
+            shows.hold_back(position, raw, f"shares Trakt show {trakt_id} season {number} with MAL {others}; {why}")
+            del shows.entries[mal_id]
+
+
+def _hold_back_both(found: Imported, missing: Imported) -> None:
+    """A MAL id both published and not found: the published entry wins."""
+    for mal_id in sorted(found.entries.keys() & missing.entries.keys()):
+        position, raw = missing.origins[mal_id]
+        missing.hold_back(position, raw, f"also published in {found.name}, which is kept")
+        del missing.entries[mal_id]
+
+
+def read_published_date(source: Path) -> datetime:
+    """When the predecessor last published: ``last_updated.txt`` ("2026-07-24 07:26:20 UTC")."""
+    path = source / LAST_UPDATED
+    try:
+        text = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        raise PipelineError(f"{path}: not found; give the predecessor's publication date with --published") from None
+    return parse_date(text, str(path))
+
+
+def parse_date(text: str, where: str) -> datetime:
+    for pattern in ("%Y-%m-%d %H:%M:%S UTC", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%d"):
+        try:
+            return datetime.strptime(text.strip(), pattern).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    raise PipelineError(f"{where}: {text!r} is not a date like 2026-07-24 or '2026-07-24 07:26:20 UTC'")
+
+
+def migrate(source: Path, upstream_dir: Path, provenance: Provenance, imported_at: datetime) -> Migration:
+    """Everything the import decided, checked; nothing written yet."""
+    for kind in KINDS:
+        if not (upstream_dir / UPSTREAM_FILE[kind]).exists():
+            raise PipelineError(
+                f"{upstream_dir / UPSTREAM_FILE[kind]}: not found; run `uv run python -m pipeline.fetch` first,"
+                " or give the folder of the upstream tv.json and movies.json with --upstream DIR"
+            )
+    lists = {kind: upstream.load(upstream_dir / UPSTREAM_FILE[kind], kind) for kind in KINDS}
+    files: dict[str, Imported] = {}
+    for kind in KINDS:
+        found = files[OUTPUT_FILE[kind]] = _import_file(source, OUTPUT_FILE[kind], kind, True)
+        missing = files[NOT_FOUND_FILE[kind]] = _import_file(source, NOT_FOUND_FILE[kind], kind, False)
+        if kind == "shows":
+            _hold_back_shared_seasons(found, lists[kind])
+        _hold_back_both(found, missing)
+    return Migration(files, lists, provenance, imported_at)
+
+
+def meta(migration: Migration) -> dict[str, Any]:
+    """``meta.json`` of the imported data: the usual keys, plus where it came from (``imported``)."""
+    provenance = migration.provenance
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "last_changed": migration.imported_at.strftime(STAMP),
+        "files": {name: {"entries": len(found.entries)} for name, found in migration.files.items()},
+        "upstream": {
+            listed.name: {"sha256": listed.sha256, "entries": listed.total} for listed in migration.upstream.values()
+        },
+        "imported": {
+            "repository": provenance.repository,
+            "commit": provenance.commit,
+            "published": provenance.published.strftime(STAMP),
+            "imported_at": migration.imported_at.strftime(STAMP),
+        },
+    }
+
+
+def write(migration: Migration, output_dir: Path, *, replace: bool) -> None:
+    """Check everything, then write the four files and meta.json (last)."""
+    present = [name for name in (*migration.files, META_FILE) if (output_dir / name).exists()]
+    if present and not replace:
+        raise PipelineError(
+            f"{output_dir} already holds published files ({', '.join(present)}); migrate starts a dataset from"
+            " scratch: pass --replace to overwrite them (`git checkout output/` undoes it)"
+        )
+    files: dict[str, Any] = {**migration.published(), META_FILE: meta(migration)}
+    problems = checks.check_files(files, output_dir)
+    if problems:
+        raise PipelineError("the imported data does not validate; nothing written:\n" + "\n".join(problems))
+    for name, data in files.items():
+        write_json(output_dir / name, data)
+
+
+# -- the report -------------------------------------------------------------------------------------
+
+
+def _ids(values: list[int]) -> str:
+    shown = ", ".join(str(value) for value in values[:LISTED])
+    return f"MAL {shown}" + (f" and {len(values) - LISTED:,} more" if len(values) > LISTED else "")
+
+
+def upstream_counts(migration: Migration) -> dict[str, tuple[int, int]]:
+    """Per file: (entries whose MAL id the upstream list of that kind has, entries it does not)."""
+    counts = {}
+    for kind, listed in migration.upstream.items():
+        listed_ids = {entry["mal_id"] for _, entry in listed.entries}
+        for name in (OUTPUT_FILE[kind], NOT_FOUND_FILE[kind]):
+            ids = migration.files[name].entries.keys()
+            counts[name] = (len(ids & listed_ids), len(ids - listed_ids))
+    return counts
+
+
+def report(migration: Migration, output_dir: Path) -> str:
+    provenance = migration.provenance
+    lines = [
+        f"## Imported {provenance.repository}@{provenance.commit}"
+        f" (published {provenance.published.strftime(STAMP)}) into {output_dir}",
+        "",
+        "| file | read | carried over as is | converted | held back | written |",
+        "| --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, found in migration.files.items():
+        converted = len(found.changed & found.entries.keys())
+        lines.append(
+            f"| `{name}` | {found.read:,} | {found.carried:,} | {converted:,} | {len(found.held_back):,}"
+            f" | {len(found.entries):,} |"
+        )
+    lines += ["", "Converted (the published value differs from the predecessor's):", ""]
+    lines += [
+        f"- `{name}`: {what}: {len(ids):,} ({_ids(sorted(ids))})"
+        for name, found in migration.files.items()
+        for what, ids in sorted(found.converted.items())
+    ] or ["- none"]
+    lines += ["", "Held back (not carried over):", ""]
+    notes = [note for found in migration.files.values() for note in sorted(found.held_back, key=lambda n: n.position)]
+    lines += [f"- {note}" for note in notes] or ["- none"]
+    lines += ["", "Against the upstream lists (a first nightly without discovery keeps only what upstream lists):", ""]
+    for name, (listed, unlisted) in upstream_counts(migration).items():
+        lines.append(f"- `{name}`: {listed:,} listed upstream, {unlisted:,} not (the predecessor's own search)")
+    return "\n".join(lines) + "\n"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m pipeline.migrate",
+        description="Import the predecessor's published files (tv_ex.json, movies_ex.json and the two"
+        " not_exist_*.json) from DIR into output/, as the project's starting data.",
+    )
+    parser.add_argument("source", type=Path, metavar="DIR", help="the predecessor's published files")
+    parser.add_argument("--output-dir", type=Path, help="where to write (default: output)")
+    parser.add_argument(
+        "--upstream", type=Path, metavar="DIR", help="the upstream tv.json and movies.json (default: .cache/upstream)"
+    )
+    parser.add_argument("--repository", default=REPOSITORY, help=f"where DIR comes from (default: {REPOSITORY})")
+    parser.add_argument("--commit", default=COMMIT, help=f"the commit DIR was taken at (default: {COMMIT})")
+    parser.add_argument("--published", help=f"when the predecessor published DIR (default: DIR/{LAST_UPDATED})")
+    parser.add_argument("--replace", action="store_true", help="overwrite published files already in output/")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logs.setup()
+    try:
+        config = load_config({"output_dir": args.output_dir, "upstream_dir": args.upstream})
+        if not (args.source / OUTPUT_FILE["shows"]).exists():
+            raise PipelineError(f"{args.source / OUTPUT_FILE['shows']}: not found; DIR is the predecessor's files")
+        published = parse_date(args.published, "--published") if args.published else read_published_date(args.source)
+        provenance = Provenance(args.repository, args.commit, published)
+        migration = migrate(args.source, config.upstream_dir, provenance, datetime.now(UTC))
+        write(migration, config.output_dir, replace=args.replace)
+    except PipelineError as exc:
+        logger.error("migrate: %s", exc)
+        return 1
+    print(report(migration, config.output_dir), end="")
+    written = sum(len(found.entries) for found in migration.files.values())
+    logger.info(
+        "migrate: %s entries written to %s; check them with `uv run python -m pipeline.validate`",
+        f"{written:,}",
+        config.output_dir,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
