@@ -175,6 +175,26 @@ def test_every_action_is_pinned_to_a_commit_with_its_version(path: Path) -> None
         assert re.fullmatch(r"(- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
 
 
+# Each pin checked against the action's own repository: `git tag --points-at SHA` names the tag and
+# `git show SHA:action.yml` (restore/ and save/ for actions/cache) says `using: node24`.
+NODE24_PINS = {
+    "actions/checkout": ("fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09", "v5.1.0"),
+    "astral-sh/setup-uv": ("20cfd1bf945f4377ade1205e4dbc17946fc9a30d", "v10.0.1"),
+    "actions/cache/restore": ("27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"),
+    "actions/cache/save": ("27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"),
+}
+
+
+@pytest.mark.parametrize("path", [NIGHTLY, CHECKS], ids=lambda p: p.name)
+def test_every_action_runs_on_node24_at_a_verified_commit(path: Path) -> None:
+    """Node 20 is gone from GitHub's runners: only the pins checked to say ``using: node24`` are allowed."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if "uses:" in line:
+            action, _, rest = line.split("uses:")[1].strip().partition("@")
+            sha, _, tag = rest.partition(" # ")
+            assert NODE24_PINS.get(action) == (sha, tag), line.strip()
+
+
 @pytest.mark.parametrize("path", [NIGHTLY, CHECKS], ids=lambda p: p.name)
 def test_no_expression_is_expanded_inside_a_shell_script(path: Path) -> None:
     """Inputs reach scripts through env, never as ``${{ }}`` pasted into ``run:`` (template injection)."""
