@@ -24,6 +24,7 @@ from typing import Any
 from pipeline import changes, logs, release
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
+from pipeline.gh import Gh, run_url
 from pipeline.jsonio import load_json, parse_json
 from pipeline.models import KINDS as MODEL_KINDS
 from pipeline.models import NOT_FOUND_FILE, OUTPUT_FILE
@@ -213,20 +214,12 @@ def _body_lines(counts: Counts) -> list[str]:
     ]
 
 
-def _run_url(environ: Mapping[str, str]) -> str | None:
-    keys = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
-    if not all(environ.get(k) for k in keys):
-        return None
-    server, repository, run_id = (environ[k] for k in keys)
-    return f"{server}/{repository}/actions/runs/{run_id}"
-
-
 def commit_message(counts: Sequence[Counts], environ: Mapping[str, str] = os.environ) -> str:
     subject = "data: " + ", ".join(_subject_part(c) for c in counts)
     body = [line for c in counts for line in _body_lines(c)]
     if not all(c.from_summary for c in counts):
         body += ["", "No run summary: changes counted against the previous commit."]
-    url = _run_url(environ)
+    url = run_url(environ)
     if url:
         body += ["", f"Run: {url}"]
     return subject + "\n\n" + "\n".join(body) + "\n"
@@ -336,7 +329,7 @@ def publish(
     dry_run: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     environ: Mapping[str, str] = os.environ,
-    gh: release.Gh | None = None,
+    gh: Gh | None = None,
 ) -> Published:
     """Validate, commit ``output/`` when it changed, push it, then sync the release when ``gh`` is given.
 
@@ -371,7 +364,7 @@ def _notes(config: Config, environ: Mapping[str, str]) -> str:
         report = config.run_report.read_text(encoding="utf-8")
     except OSError:
         report = "The run's report is in its job summary.\n"
-    url = _run_url(environ)
+    url = run_url(environ)
     return report + (f"\nRun: {url}\n" if url else "")
 
 
@@ -430,10 +423,10 @@ def main(argv: Sequence[str] | None = None, *, validate: Validator = _validate_a
     try:
         identity = Identity.parse(args.author or os.environ.get("PUBLISH_AUTHOR") or DEFAULT_AUTHOR)
         config = rooted(load_config(dotenv=repo / ".env"), repo)
-        gh = release.Gh(args.github_repo) if args.github_repo and not args.dry_run else None
+        gh = Gh(args.github_repo) if args.github_repo and not args.dry_run else None
         if gh is None:
             logger.info("publish: no GitHub repository given (GITHUB_REPOSITORY), the release is not touched")
-        publish(
+        published = publish(
             repo,
             config,
             validate=validate,
@@ -448,7 +441,16 @@ def main(argv: Sequence[str] | None = None, *, validate: Validator = _validate_a
     except PipelineError as exc:
         print(exc, file=sys.stderr)
         return 1
+    _step_outputs(published, os.environ.get("GITHUB_OUTPUT"))
     return 0
+
+
+def _step_outputs(published: Published, path: str | None) -> None:
+    """For the status step: the data commit pushed (empty when none) and the assets uploaded."""
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"commit={published.commit if published.pushed else ''}\n")
+            handle.write(f"uploaded={','.join(published.uploaded)}\n")
 
 
 if __name__ == "__main__":

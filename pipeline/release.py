@@ -12,14 +12,13 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
-import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import PipelineError
+from pipeline.gh import Gh, last_line
 
 logger = logging.getLogger(__name__)
 
@@ -36,38 +35,6 @@ class Asset:
     name: str
     size: int
     digest: str | None  # "sha256:<hex>"; None for assets uploaded before GitHub computed digests
-
-
-class Gh:
-    """Runs ``gh`` against one repository (``owner/name``); a failure is a PipelineError naming the command."""
-
-    def __init__(self, repo: str, *, executable: str = "gh", environ: Mapping[str, str] | None = None) -> None:
-        if not repo or repo.count("/") != 1:
-            raise PipelineError(f"release: repository {repo!r} is not owner/name (set GITHUB_REPOSITORY or --repo)")
-        self.repo = repo
-        self.executable = executable
-        self.env = dict(os.environ if environ is None else environ)
-
-    def run(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
-        try:
-            result = subprocess.run(
-                [self.executable, *args],
-                input="" if stdin is None else stdin,  # never the caller's stdin
-                env=self.env,
-                capture_output=True,
-                text=True,
-                check=False,
-            )
-        except FileNotFoundError:
-            raise PipelineError(f"{self.executable} not found: install the GitHub CLI (gh) or put it on PATH") from None
-        if check and result.returncode != 0:
-            raise PipelineError(f"gh {' '.join(args[:3])} failed: {last_line(result)}")
-        return result
-
-
-def last_line(result: subprocess.CompletedProcess[str]) -> str:
-    lines = (result.stderr or result.stdout).strip().splitlines()
-    return lines[-1] if lines else f"exit status {result.returncode}"
 
 
 def sha256_digest(path: Path) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from pipeline import release
 from pipeline.errors import PipelineError
+from pipeline.gh import Gh
 from pipeline.publish import Published, main
 from tests.fake_gh import FakeGh
 from tests.test_publish import clone, git, isolate_git, make_remote, movie, no_problems, remote_head, run, show, write
@@ -43,7 +44,7 @@ def gh(tmp_path: Path) -> FakeGh:
 
 
 def night(work: Path, gh: FakeGh) -> Published:
-    return run(work, gh=release.Gh(REPO, executable=gh.executable), environ=GITHUB)
+    return run(work, gh=Gh(REPO, executable=gh.executable), environ=GITHUB)
 
 
 def released(gh: FakeGh, work: Path) -> dict[str, bool]:
@@ -155,7 +156,7 @@ def test_unreadable_release_stops_with_the_reason(work: Path, gh: FakeGh) -> Non
 def test_status_upload_creates_a_missing_release_then_replaces_status_json(tmp_path: Path, gh: FakeGh) -> None:
     """A first run that fails before any data still gets its status.json out; later ones replace it."""
     status = tmp_path / "status.json"
-    client = release.Gh(REPO, executable=gh.executable)
+    client = Gh(REPO, executable=gh.executable)
     for outcome in ("failure", "success"):
         status.write_text(json.dumps({"outcome": outcome}))
         release.put_status(client, status, target="main")
@@ -167,5 +168,5 @@ def test_status_upload_creates_a_missing_release_then_replaces_status_json(tmp_p
 
 def test_dry_run_never_touches_the_release(work: Path, gh: FakeGh) -> None:
     write(work, "movies_ex.json", [])
-    run(work, dry_run=True, gh=release.Gh(REPO, executable=gh.executable))
+    run(work, dry_run=True, gh=Gh(REPO, executable=gh.executable))
     assert gh.calls() == []
