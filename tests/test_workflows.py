@@ -273,3 +273,15 @@ def test_override_summary_runs_only_for_pull_requests_touching_overrides(checks:
     (summary,) = [step for step in steps(job) if "override_diff" in modules(step)]
     assert summary["if"] == "steps.touched.outputs.overrides == 'true'"
     assert '>> "${GITHUB_STEP_SUMMARY}"' in summary["run"]
+
+
+def test_readme_maintainers_section_matches_the_workflow(data_job: dict[str, Any]) -> None:
+    """The step ids the README says status.json can name exist; the keepalive is not sold as a guarantee."""
+    readme = (WORKFLOWS.parent.parent / "README.md").read_text(encoding="utf-8")
+    maintainers = readme[readme.index("## For maintainers") :]
+    named = re.search(r"first step that failed\s+\(([^)]*)\)", maintainers)
+    assert named is not None
+    ids = {step.get("id") for step in steps(data_job)}
+    assert set(re.findall(r"`([\w-]+)`", named.group(1))) <= ids
+    assert "cannot stop quietly" not in readme and "releases/download/latest/status.json" in maintainers
+    assert "**only on `main`**" in maintainers and "tip of the\nbranch" in maintainers
