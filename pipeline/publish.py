@@ -352,9 +352,11 @@ def publish(
     if commit is not None:
         push_with_retry(git, remote, target, attempts=attempts, backoff=backoff, sleep=sleep)
         commit = git.out("rev-parse", "HEAD")
+        step_output(environ, "commit", commit)  # now, so status.json has it even if the upload fails
     uploaded: list[str] = []
     if gh is not None:
         uploaded = release.sync_data(gh, config.output_dir, target=target, notes=_notes(config, environ))
+        step_output(environ, "uploaded", ",".join(uploaded))
     return Published(commit=commit, pushed=commit is not None, uploaded=tuple(uploaded))
 
 
@@ -426,7 +428,7 @@ def main(argv: Sequence[str] | None = None, *, validate: Validator = _validate_a
         gh = Gh(args.github_repo) if args.github_repo and not args.dry_run else None
         if gh is None:
             logger.info("publish: no GitHub repository given (GITHUB_REPOSITORY), the release is not touched")
-        published = publish(
+        publish(
             repo,
             config,
             validate=validate,
@@ -441,16 +443,15 @@ def main(argv: Sequence[str] | None = None, *, validate: Validator = _validate_a
     except PipelineError as exc:
         print(exc, file=sys.stderr)
         return 1
-    _step_outputs(published, os.environ.get("GITHUB_OUTPUT"))
     return 0
 
 
-def _step_outputs(published: Published, path: str | None) -> None:
-    """For the status step: the data commit pushed (empty when none) and the assets uploaded."""
+def step_output(environ: Mapping[str, str], key: str, value: str) -> None:
+    """A step output for the workflow (``$GITHUB_OUTPUT``): the status step reads ``commit`` and ``uploaded``."""
+    path = environ.get("GITHUB_OUTPUT")
     if path:
         with open(path, "a", encoding="utf-8") as handle:
-            handle.write(f"commit={published.commit if published.pushed else ''}\n")
-            handle.write(f"uploaded={','.join(published.uploaded)}\n")
+            handle.write(f"{key}={value}\n")
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
-from pipeline.publish import BOT, Published, main, publish, rooted
+from pipeline.publish import BOT, Git, Published, main, publish, rebase_onto, rooted
 
 TESTER = ["-c", "user.name=Tester", "-c", "user.email=tester@example.com"]
 
@@ -235,6 +235,23 @@ def test_remote_that_changed_output_stops_even_an_unchanged_night(work: Path, re
 
     with pytest.raises(PipelineError, match=r"also changed output/movies_ex.json; nothing pushed"):
         run(work)
+
+
+def test_push_race_that_conflicts_in_output_aborts_the_rebase(work: Path, remote: Path) -> None:
+    """A push that lands between the catch-up and our push, changing the same file: rebase aborted, clean tree."""
+    write(work, "tv_ex.json", [show(1), show(6, title="Edited by the nightly")])
+    git(work, "commit", "--quiet", "-am", "data: nightly")
+    other = clone(remote, "other")
+    write(other, "tv_ex.json", [show(1), show(6, title="Edited elsewhere")])
+    git(other, "commit", "--quiet", "-am", "data: by hand")
+    git(other, "push", "--quiet", "origin", "main")
+
+    with pytest.raises(
+        PipelineError, match=r"also changed output/tv_ex.json; rebase aborted, nothing pushed"
+    ):
+        rebase_onto(Git(work, BOT), "origin", "main")
+
+    assert not (work / ".git" / "rebase-merge").exists() and git(work, "status", "--porcelain") == ""
 
 
 def test_push_gives_up_after_the_attempts_with_backoff(work: Path, remote: Path) -> None:

@@ -116,6 +116,8 @@ def test_failed_upload_fails_the_run_and_the_next_run_repairs_it(
 ) -> None:
     """The data commit lands, the upload fails (exit 1, one line); a night without data changes re-uploads."""
     monkeypatch.setenv("PATH", f"{gh.folder}{os.pathsep}{os.environ['PATH']}")
+    outputs = work.parent / "github-output"
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
     night(work, gh)
     write(work, "tv_ex.json", [show(1), show(6), show(9)])
     gh.fail_on("release upload", "HTTP 502: Bad Gateway (https://uploads.github.com/...)")
@@ -129,6 +131,7 @@ def test_failed_upload_fails_the_run_and_the_next_run_repairs_it(
     )
     assert git(remote, "show", "main:output/tv_ex.json") == (work / "output" / "tv_ex.json").read_text().strip()
     assert released(gh, work)["tv_ex.json"] is False
+    assert outputs.read_text() == f"commit={remote_head(remote)}\n"  # status.json still names the commit
 
     gh.clear_failures()
     result = night(work, gh)  # output/ equals the last commit: nothing to commit, but the asset differs
