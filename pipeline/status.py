@@ -45,7 +45,11 @@ def now() -> str:
 
 
 def outcome_of(steps: Mapping[str, Any]) -> tuple[str, str | None]:
-    """(outcome, first failed step id) from the ``steps`` context, whose keys are in the order steps ran."""
+    """(outcome, first failed step id) from the ``steps`` context.
+
+    Its keys are in the order the steps ran: the runner adds a step when it records its outcome, and its
+    context dictionaries keep insertion order (so with ``toJSON``). Only steps with an ``id`` are in it.
+    """
     outcomes = {name: str(step.get("outcome")) for name, step in steps.items() if isinstance(step, dict)}
     failed = [name for name, outcome in outcomes.items() if outcome == "failure"]
     if failed:

@@ -246,9 +246,7 @@ def test_push_race_that_conflicts_in_output_aborts_the_rebase(work: Path, remote
     git(other, "commit", "--quiet", "-am", "data: by hand")
     git(other, "push", "--quiet", "origin", "main")
 
-    with pytest.raises(
-        PipelineError, match=r"also changed output/tv_ex.json; rebase aborted, nothing pushed"
-    ):
+    with pytest.raises(PipelineError, match=r"also changed output/tv_ex.json; rebase aborted, nothing pushed"):
         rebase_onto(Git(work, BOT), "origin", "main")
 
     assert not (work / ".git" / "rebase-merge").exists() and git(work, "status", "--porcelain") == ""
