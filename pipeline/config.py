@@ -44,6 +44,7 @@ class Config:
     upstream_dir: Path
     trakt_cache: Path
     run_summary: Path
+    run_report: Path
     output_dir: Path
     overrides_dir: Path
     schemas_dir: Path = SCHEMAS_DIR

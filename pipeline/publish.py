@@ -1,8 +1,11 @@
-"""Commit ``output/`` and push it: the nightly's last step, run only after validation passed.
+"""Commit ``output/``, push it, and make the ``latest`` release match it: the nightly's last data step.
 
-Validates again, commits nothing when ``output/`` is unchanged, otherwise makes one commit whose
-message carries the counts, and pushes it; a push rejected because someone else pushed meanwhile
-is rebased onto theirs and retried.
+Runs only after validation passed (and only on main, the workflow decides). Validates again, commits
+nothing when ``output/`` is unchanged, otherwise makes one commit whose message carries the counts.
+Before pushing it catches up with the remote branch: a remote that moved without touching
+``output/`` is rebased onto; one that changed ``output/`` too stops the step, nothing pushed. Then
+every release asset that differs from ``output/`` is uploaded again (a failed upload is repaired by
+the next run, even when the data did not change), with the run's report as the release notes.
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from pipeline import changes, logs
+from pipeline import changes, logs, release
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
+from pipeline.gh import Gh, run_url
 from pipeline.jsonio import load_json, parse_json
 from pipeline.models import KINDS as MODEL_KINDS
 from pipeline.models import NOT_FOUND_FILE, OUTPUT_FILE
@@ -101,6 +105,7 @@ class Counts:
 class Published:
     commit: str | None  # None when output/ was unchanged
     pushed: bool
+    uploaded: tuple[str, ...] = ()  # release assets replaced because they differed from output/
 
 
 # --- git ---------------------------------------------------------------------------------------
@@ -209,20 +214,12 @@ def _body_lines(counts: Counts) -> list[str]:
     ]
 
 
-def _run_url(environ: Mapping[str, str]) -> str | None:
-    keys = ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
-    if not all(environ.get(k) for k in keys):
-        return None
-    server, repository, run_id = (environ[k] for k in keys)
-    return f"{server}/{repository}/actions/runs/{run_id}"
-
-
 def commit_message(counts: Sequence[Counts], environ: Mapping[str, str] = os.environ) -> str:
     subject = "data: " + ", ".join(_subject_part(c) for c in counts)
     body = [line for c in counts for line in _body_lines(c)]
     if not all(c.from_summary for c in counts):
         body += ["", "No run summary: changes counted against the previous commit."]
-    url = _run_url(environ)
+    url = run_url(environ)
     if url:
         body += ["", f"Run: {url}"]
     return subject + "\n\n" + "\n".join(body) + "\n"
@@ -277,6 +274,32 @@ def push_with_retry(
     )
 
 
+NEXT_NIGHT = "nothing pushed; the next night publishes on top of it"
+
+
+def catch_up(git: Git, remote: str, branch: str, spec: str) -> None:
+    """Rebase onto the remote branch when it moved without touching ``spec``; stop when it touched it.
+
+    The run built ``output/`` from the commit it checked out; data someone else pushed since then
+    would be overwritten by a rebase that "succeeds", so overlapping data is never merged.
+    """
+    if git.run("ls-remote", "--exit-code", remote, f"refs/heads/{branch}", check=False).returncode == 2:
+        return  # a branch the remote does not have yet: nothing to catch up with
+    git.run("fetch", "--quiet", remote, f"refs/heads/{branch}")
+    theirs = git.out("rev-parse", "FETCH_HEAD")
+    if git.run("merge-base", "--is-ancestor", theirs, "HEAD", check=False).returncode == 0:
+        return
+    base = git.out("merge-base", "HEAD", theirs)
+    touched = git.out("diff", "--name-only", base, theirs, "--", spec).split()
+    if touched:
+        raise PipelineError(
+            f"publish: {remote} {branch} moved since this run checked it out ({base[:12]} -> {theirs[:12]}) "
+            f"and also changed {', '.join(touched)}; {NEXT_NIGHT}"
+        )
+    logger.info("publish: %s %s moved (%s -> %s) outside %s/; rebasing", remote, branch, base[:12], theirs[:12], spec)
+    rebase_onto(git, remote, branch)
+
+
 def rebase_onto(git: Git, remote: str, branch: str) -> None:
     """``git pull --rebase``; a conflict aborts the rebase and fails, naming the files."""
     pulled = git.run("pull", "--rebase", "--autostash", remote, branch, check=False)
@@ -288,7 +311,7 @@ def rebase_onto(git: Git, remote: str, branch: str) -> None:
     if conflicts:
         raise PipelineError(
             f"publish: a concurrent push to {remote} {branch} also changed {', '.join(conflicts)}; "
-            "rebase aborted, nothing pushed (rerun the nightly to rebuild on top of it)"
+            f"rebase aborted, {NEXT_NIGHT}"
         )
     logger.warning("publish: pull --rebase from %s %s failed: %s", remote, branch, _last_line(pulled))
 
@@ -306,8 +329,12 @@ def publish(
     dry_run: bool = False,
     sleep: Callable[[float], None] = time.sleep,
     environ: Mapping[str, str] = os.environ,
+    gh: Gh | None = None,
 ) -> Published:
-    """Validate, then commit ``output/`` when it changed and push it. ``config`` paths are used as given."""
+    """Validate, commit ``output/`` when it changed, push it, then sync the release when ``gh`` is given.
+
+    ``config`` paths are used as given.
+    """
     problems = validate(config)
     if problems:
         for problem in problems:
@@ -316,10 +343,38 @@ def publish(
 
     git = Git(repo, identity)
     spec = _pathspec(repo, config.output_dir)
+    commit = _commit(git, spec, config, environ)
+    if dry_run:
+        logger.info("publish: dry run, not pushing")
+        return Published(commit=commit, pushed=False)
+    target = branch or current_branch(git)
+    catch_up(git, remote, target, spec)
+    if commit is not None:
+        push_with_retry(git, remote, target, attempts=attempts, backoff=backoff, sleep=sleep)
+        commit = git.out("rev-parse", "HEAD")
+        step_output(environ, "commit", commit)  # now, so status.json has it even if the upload fails
+    uploaded: list[str] = []
+    if gh is not None:
+        uploaded = release.sync_data(gh, config.output_dir, target=target, notes=_notes(config, environ))
+        step_output(environ, "uploaded", ",".join(uploaded))
+    return Published(commit=commit, pushed=commit is not None, uploaded=tuple(uploaded))
+
+
+def _notes(config: Config, environ: Mapping[str, str]) -> str:
+    """The release notes: the run's report (written by pipeline.report) and a link to the run."""
+    try:
+        report = config.run_report.read_text(encoding="utf-8")
+    except OSError:
+        report = "The run's report is in its job summary.\n"
+    url = run_url(environ)
+    return report + (f"\nRun: {url}\n" if url else "")
+
+
+def _commit(git: Git, spec: str, config: Config, environ: Mapping[str, str]) -> str | None:
+    """One commit of ``spec`` with the counts in its message; None when it is unchanged."""
     if not git.out("status", "--porcelain", "--", spec):
         logger.info("publish: %s/ unchanged, nothing to commit", spec)
-        return Published(commit=None, pushed=False)
-
+        return None
     counts = collect_counts(
         config.run_summary,
         read_old=lambda name: _entries(git.show("HEAD", f"{spec}/{name}")),
@@ -330,11 +385,7 @@ def publish(
     git.run("commit", "--quiet", "--file=-", "--", spec, stdin=message)
     commit = git.out("rev-parse", "HEAD")
     logger.info("publish: committed %s %s", commit[:12], message.splitlines()[0])
-    if dry_run:
-        logger.info("publish: dry run, not pushing")
-        return Published(commit=commit, pushed=False)
-    push_with_retry(git, remote, branch or current_branch(git), attempts=attempts, backoff=backoff, sleep=sleep)
-    return Published(commit=git.out("rev-parse", "HEAD"), pushed=True)
+    return commit
 
 
 # --- command line ------------------------------------------------------------------------------
@@ -354,7 +405,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--attempts", type=int, default=3, help="pushes to try before failing (default: 3)")
     parser.add_argument("--backoff", type=float, default=2.0, help="seconds before retry n is n times this")
-    parser.add_argument("--dry-run", action="store_true", help="commit, but do not push")
+    parser.add_argument("--dry-run", action="store_true", help="commit, but do not push or touch the release")
+    parser.add_argument(
+        "--github-repo",
+        default=os.environ.get("GITHUB_REPOSITORY"),
+        help="owner/name whose 'latest' release gets output/ (default: $GITHUB_REPOSITORY; unset: no release)",
+    )
     parser.add_argument("--verbose", "-v", action="store_true", help="log debug output")
     return parser
 
@@ -369,6 +425,9 @@ def main(argv: Sequence[str] | None = None, *, validate: Validator = _validate_a
     try:
         identity = Identity.parse(args.author or os.environ.get("PUBLISH_AUTHOR") or DEFAULT_AUTHOR)
         config = rooted(load_config(dotenv=repo / ".env"), repo)
+        gh = Gh(args.github_repo) if args.github_repo and not args.dry_run else None
+        if gh is None:
+            logger.info("publish: no GitHub repository given (GITHUB_REPOSITORY), the release is not touched")
         publish(
             repo,
             config,
@@ -379,11 +438,20 @@ def main(argv: Sequence[str] | None = None, *, validate: Validator = _validate_a
             attempts=args.attempts,
             backoff=args.backoff,
             dry_run=args.dry_run,
+            gh=gh,
         )
     except PipelineError as exc:
         print(exc, file=sys.stderr)
         return 1
     return 0
+
+
+def step_output(environ: Mapping[str, str], key: str, value: str) -> None:
+    """A step output for the workflow (``$GITHUB_OUTPUT``): the status step reads ``commit`` and ``uploaded``."""
+    path = environ.get("GITHUB_OUTPUT")
+    if path:
+        with open(path, "a", encoding="utf-8") as handle:
+            handle.write(f"{key}={value}\n")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ from typing import Any
 from pipeline import logs
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
-from pipeline.jsonio import load_json
+from pipeline.jsonio import load_json, write_bytes_atomic
 
 logger = logging.getLogger(__name__)
 LISTED = 20  # ids listed per line before "and N more"
@@ -108,13 +108,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logs.setup()
     try:
-        path = args.summary or load_config().run_summary
+        config = load_config()
+        config.run_report.unlink(missing_ok=True)  # never the previous run's report as this run's notes
+        path = args.summary or config.run_summary
         summary = load_json(path)
         if summary is None:
             raise PipelineError(
                 f"{path}: no run summary: the last enrich did not finish (its log says why), or never ran"
             )
         text = render(summary)
+        write_bytes_atomic(config.run_report, text.encode("utf-8"))  # the release notes, and the issue's
     except PipelineError as exc:
         logger.error("report: %s", exc)
         return 1

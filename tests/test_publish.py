@@ -11,7 +11,7 @@ import pytest
 
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
-from pipeline.publish import BOT, Published, main, publish, rooted
+from pipeline.publish import BOT, Git, Published, main, publish, rebase_onto, rooted
 
 TESTER = ["-c", "user.name=Tester", "-c", "user.email=tester@example.com"]
 
@@ -54,6 +54,10 @@ def no_problems(config: Config) -> list[str]:
 @pytest.fixture(autouse=True)
 def bare_git_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Like a fresh runner: no global identity, so publish must bring its own."""
+    isolate_git(tmp_path, monkeypatch)
+
+
+def isolate_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "empty-gitconfig").write_text("")
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "empty-gitconfig"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
@@ -63,6 +67,10 @@ def bare_git_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
+    return make_remote(tmp_path)
+
+
+def make_remote(tmp_path: Path) -> Path:
     """A bare remote whose main holds published data, a README and .gitignore."""
     bare = tmp_path / "remote.git"
     git(tmp_path, "init", "--quiet", "--bare", "-b", "main", str(bare))
@@ -154,7 +162,7 @@ def test_changed_output_makes_one_commit_that_is_pushed(work: Path, remote: Path
 
 
 def test_concurrent_push_is_rebased_onto_and_the_push_succeeds(work: Path, remote: Path) -> None:
-    """Someone pushed a README change meanwhile: the data commit is rebased on top of it, then pushed."""
+    """Someone pushed a README change meanwhile: the data commit is rebased on top of it before the push."""
     other = clone(remote, "other")
     (other / "README.md").write_text("# data\n\nEdited while the nightly ran.\n")
     git(other, "commit", "--quiet", "-am", "docs: edit README")
@@ -170,7 +178,7 @@ def test_concurrent_push_is_rebased_onto_and_the_push_succeeds(work: Path, remot
     subject = git(remote, "log", "-1", "--format=%s", "main")
     assert subject == "data: tv 2 (+0 ~0 -0, 1 not found), movies 2 (+1 ~0 -0, 0 not found)"
     assert "Edited while the nightly ran." in git(remote, "show", "main:README.md")
-    assert sleeps == [0.5]
+    assert sleeps == []  # caught up before pushing: the first push lands
 
 
 def test_failed_validation_commits_nothing(work: Path, remote: Path) -> None:
@@ -196,8 +204,9 @@ def test_validation_sees_the_repository_paths(work: Path) -> None:
     assert seen[0].output_dir == work / "output" and seen[0].overrides_dir == work / "overrides"
 
 
-def test_concurrent_push_to_output_aborts_the_rebase_and_fails_clearly(work: Path, remote: Path) -> None:
-    """Another writer changed the same output file: the rebase is aborted, the error names the file."""
+def test_remote_that_changed_output_stops_the_publish_with_nothing_pushed(work: Path, remote: Path) -> None:
+    """Another writer changed output/ since the checkout: no rebase over their data, the error names the file."""
+    before = remote_head(remote)
     other = clone(remote, "other")
     write(other, "tv_ex.json", [show(1), show(6, title="Edited elsewhere")])
     git(other, "commit", "--quiet", "-am", "data: by hand")
@@ -205,12 +214,42 @@ def test_concurrent_push_to_output_aborts_the_rebase_and_fails_clearly(work: Pat
     theirs = remote_head(remote)
     write(work, "tv_ex.json", [show(1), show(6, title="Edited by the nightly")])
 
-    with pytest.raises(PipelineError, match=r"also changed output/tv_ex.json; rebase aborted, nothing pushed"):
+    with pytest.raises(PipelineError) as raised:
         run(work)
 
+    assert str(raised.value) == (
+        f"publish: origin main moved since this run checked it out ({before[:12]} -> {theirs[:12]}) "
+        "and also changed output/tv_ex.json; nothing pushed; the next night publishes on top of it"
+    )
     assert remote_head(remote) == theirs
     assert not (work / ".git" / "rebase-merge").exists() and not (work / ".git" / "rebase-apply").exists()
     assert git(work, "status", "--porcelain") == ""
+
+
+def test_remote_that_changed_output_stops_even_an_unchanged_night(work: Path, remote: Path) -> None:
+    """Nothing to commit, but output/ moved on the remote: stop rather than sync the release to old data."""
+    other = clone(remote, "other")
+    write(other, "movies_ex.json", [])
+    git(other, "commit", "--quiet", "-am", "data: by hand")
+    git(other, "push", "--quiet", "origin", "main")
+
+    with pytest.raises(PipelineError, match=r"also changed output/movies_ex.json; nothing pushed"):
+        run(work)
+
+
+def test_push_race_that_conflicts_in_output_aborts_the_rebase(work: Path, remote: Path) -> None:
+    """A push that lands between the catch-up and our push, changing the same file: rebase aborted, clean tree."""
+    write(work, "tv_ex.json", [show(1), show(6, title="Edited by the nightly")])
+    git(work, "commit", "--quiet", "-am", "data: nightly")
+    other = clone(remote, "other")
+    write(other, "tv_ex.json", [show(1), show(6, title="Edited elsewhere")])
+    git(other, "commit", "--quiet", "-am", "data: by hand")
+    git(other, "push", "--quiet", "origin", "main")
+
+    with pytest.raises(PipelineError, match=r"also changed output/tv_ex.json; rebase aborted, nothing pushed"):
+        rebase_onto(Git(work, BOT), "origin", "main")
+
+    assert not (work / ".git" / "rebase-merge").exists() and git(work, "status", "--porcelain") == ""
 
 
 def test_push_gives_up_after_the_attempts_with_backoff(work: Path, remote: Path) -> None:

@@ -67,6 +67,8 @@ def test_report_goes_to_the_job_summary_when_set(
     assert capsys.readouterr().out == ""
     written = summary.read_text()
     assert written.startswith("earlier step\n## extended-anitrakt run")
+    # The same Markdown is kept in .cache/report.md: the release notes and the "nightly failing" issue.
+    assert "earlier step\n" + (workdir / ".cache" / "report.md").read_text() == written
 
 
 def test_report_after_a_failed_enrich_does_not_show_the_previous_run(
@@ -80,5 +82,7 @@ def test_report_after_a_failed_enrich_does_not_show_the_previous_run(
     fake.add_fault(Fault(status=401))
     with pytest.raises(PipelineError, match="rejected the API key"):
         enrich.enrich(config, Options(progress=False, kinds=("movies",), force=True))
+    (workdir / ".cache" / "report.md").write_text("## the previous run's report\n")
     assert report.main([]) == 1
     assert "no run summary: the last enrich did not finish" in capsys.readouterr().err
+    assert not (workdir / ".cache" / "report.md").exists()

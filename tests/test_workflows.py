@@ -14,8 +14,9 @@ from pipeline.config import DEFAULTS_FILE
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
 NIGHTLY, CHECKS = WORKFLOWS / "nightly.yml", WORKFLOWS / "checks.yml"
-CHAIN = ["fetch", "enrich", "validate", "report", "publish"]
-MODULE = re.compile(r"python -m pipeline\.(\w+)")
+CHAIN = ["fetch", "enrich", "validate", "report", "publish", "status"]
+MODULE = re.compile(r"python3? -m pipeline\.(\w+)")
+MAIN = "refs/heads/main"
 
 
 def load(path: Path) -> dict[Any, Any]:
@@ -69,7 +70,7 @@ def checks() -> dict[Any, Any]:
 @pytest.fixture(scope="module")
 def data_job(nightly: dict[Any, Any]) -> dict[str, Any]:
     """The nightly job that runs the chain."""
-    jobs = [job for job in nightly["jobs"].values() if any(modules(step) for step in steps(job))]
+    jobs = [job for job in nightly["jobs"].values() if any("enrich" in modules(step) for step in steps(job))]
     assert len(jobs) == 1
     return jobs[0]
 
@@ -84,7 +85,7 @@ def test_nightly_runs_on_a_schedule_and_by_hand_with_force_and_allow_shrink(nigh
     }
 
 
-def test_nightly_chains_fetch_enrich_validate_report_publish_in_order(data_job: dict[str, Any]) -> None:
+def test_nightly_chains_fetch_enrich_validate_report_publish_status_in_order(data_job: dict[str, Any]) -> None:
     ran = [module for step in steps(data_job) for module in modules(step)]
     assert ran == CHAIN
 
@@ -120,12 +121,12 @@ def test_cache_saves_under_a_run_unique_key_always_and_restores_by_prefix(
     assert order.index(restore) < step_running(data_job, "enrich") < order.index(save)
 
 
-def test_publish_runs_only_after_validation_passed(data_job: dict[str, Any]) -> None:
-    """Publish comes after validate; nothing lets it run when a step before it failed."""
+def test_publish_runs_only_on_main_after_validation_passed(data_job: dict[str, Any]) -> None:
+    """Publish comes after validate; its condition (no status function: success() is implied) is main."""
     validate, publish = step_running(data_job, "validate"), step_running(data_job, "publish")
     assert validate < publish
     step = steps(data_job)[publish]
-    assert "if" not in step and not step.get("continue-on-error")
+    assert step["if"] == f"github.ref == '{MAIN}'" and not step.get("continue-on-error")
     assert not data_job.get("continue-on-error")
     assert not [s.get("name") for s in steps(data_job)[:publish] if s.get("continue-on-error")]
 
@@ -143,17 +144,51 @@ def test_only_the_committing_job_may_write_contents(nightly: dict[Any, Any], dat
     committing = next(name for name, job in nightly["jobs"].items() if job is data_job)
     assert {name: scopes for name, scopes in writes.items() if scopes} == {
         committing: ["contents"],
+        "alert": ["issues"],
         "keepalive": ["actions"],
     }
     assert all(job.get("permissions") is not None for job in nightly["jobs"].values())
 
 
-def test_keepalive_reenables_the_nightly_through_the_api(nightly: dict[Any, Any]) -> None:
+def test_keepalive_runs_for_scheduled_runs_only_whatever_the_data_job_did(nightly: dict[Any, Any]) -> None:
     job = nightly["jobs"]["keepalive"]
-    assert "needs" not in job and "if" not in job  # every run, whatever the data job did
-    (step,) = steps(job)
-    assert step["run"].startswith("gh api --method PUT")
-    assert f"/actions/workflows/{NIGHTLY.name}/enable" in step["run"]
+    assert "needs" not in job and job["if"] == "github.event_name == 'schedule'"
+    (run,) = [step for step in steps(job) if "run" in step]
+    assert run["run"] == f"python3 -m pipeline.keepalive --workflow {NIGHTLY.name}"
+
+
+def test_checkout_takes_the_branch_tip_and_the_cache_is_restored_right_after(data_job: dict[str, Any]) -> None:
+    """Not github.sha (the commit a queued run was queued on); the cache before anything that can fail."""
+    order = steps(data_job)
+    uses = [step.get("uses", "").split("@")[0] for step in order]
+    checkout = uses.index("actions/checkout")
+    assert order[checkout]["with"]["ref"] == "${{ github.ref }}"
+    assert uses[checkout + 1] == "actions/cache/restore"
+    assert all(step["run"].startswith("echo ") for step in order[:checkout])  # only the start time before it
+
+
+def test_every_data_step_has_an_id_for_the_status(data_job: dict[str, Any]) -> None:
+    ids = [step.get("id") for step in steps(data_job)]
+    assert all(ids) and len(set(ids)) == len(ids)
+    assert "publish" in ids  # status.json reads the data commit from steps.publish.outputs.commit
+
+
+def test_status_runs_every_time_without_uv_and_uploads_from_main_only(data_job: dict[str, Any]) -> None:
+    step = steps(data_job)[-1]
+    assert step["id"] == "status" and step["if"] == "always()"
+    assert step["run"] == f"python3 -m pipeline.status --branch {MAIN.removeprefix('refs/heads/')}"
+    assert step["env"]["STEPS"] == "${{ toJSON(steps) }}"
+    assert step["env"]["STARTED"] == "${{ steps.start.outputs.at }}"
+    assert set(data_job["outputs"]) == {"outcome", "failed_step", "report"}
+
+
+def test_alert_follows_the_data_job_on_main_with_its_result(nightly: dict[Any, Any]) -> None:
+    job = nightly["jobs"]["alert"]
+    assert job["needs"] == "data"
+    assert job["if"] == f"${{{{ !cancelled() && github.ref == '{MAIN}' }}}}"
+    (run,) = [step for step in steps(job) if "run" in step]
+    assert run["run"] == "python3 -m pipeline.alert"
+    assert run["env"]["RESULT"] == "${{ needs.data.result }}"
 
 
 def test_nightly_runs_never_overlap(nightly: dict[Any, Any]) -> None:
@@ -173,6 +208,26 @@ def test_every_action_is_pinned_to_a_commit_with_its_version(path: Path) -> None
     assert lines
     for line in lines:
         assert re.fullmatch(r"(- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
+
+
+# Each pin checked against the action's own repository: `git tag --points-at SHA` names the tag and
+# `git show SHA:action.yml` (restore/ and save/ for actions/cache) says `using: node24`.
+NODE24_PINS = {
+    "actions/checkout": ("fbc6f3992d24b796d5a048ff273f7fcc4a7b6c09", "v5.1.0"),
+    "astral-sh/setup-uv": ("20cfd1bf945f4377ade1205e4dbc17946fc9a30d", "v10.0.1"),
+    "actions/cache/restore": ("27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"),
+    "actions/cache/save": ("27d5ce7f107fe9357f9df03efb73ab90386fccae", "v5.0.5"),
+}
+
+
+@pytest.mark.parametrize("path", [NIGHTLY, CHECKS], ids=lambda p: p.name)
+def test_every_action_runs_on_node24_at_a_verified_commit(path: Path) -> None:
+    """Node 20 is gone from GitHub's runners: only the pins checked to say ``using: node24`` are allowed."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if "uses:" in line:
+            action, _, rest = line.split("uses:")[1].strip().partition("@")
+            sha, _, tag = rest.partition(" # ")
+            assert NODE24_PINS.get(action) == (sha, tag), line.strip()
 
 
 @pytest.mark.parametrize("path", [NIGHTLY, CHECKS], ids=lambda p: p.name)
@@ -218,3 +273,15 @@ def test_override_summary_runs_only_for_pull_requests_touching_overrides(checks:
     (summary,) = [step for step in steps(job) if "override_diff" in modules(step)]
     assert summary["if"] == "steps.touched.outputs.overrides == 'true'"
     assert '>> "${GITHUB_STEP_SUMMARY}"' in summary["run"]
+
+
+def test_readme_maintainers_section_matches_the_workflow(data_job: dict[str, Any]) -> None:
+    """The step ids the README says status.json can name exist; the keepalive is not sold as a guarantee."""
+    readme = (WORKFLOWS.parent.parent / "README.md").read_text(encoding="utf-8")
+    maintainers = readme[readme.index("## For maintainers") :]
+    named = re.search(r"first step that failed\s+\(([^)]*)\)", maintainers)
+    assert named is not None
+    ids = {step.get("id") for step in steps(data_job)}
+    assert set(re.findall(r"`([\w-]+)`", named.group(1))) <= ids
+    assert "cannot stop quietly" not in readme and "releases/download/latest/status.json" in maintainers
+    assert "**only on `main`**" in maintainers and "tip of the\nbranch" in maintainers
