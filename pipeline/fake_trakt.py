@@ -50,6 +50,7 @@ FIXTURES = Path(__file__).resolve().parent / "demo_data"
 SAMPLE = FIXTURES / "trakt-sample.json"
 UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
 UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
+SOURCES = FIXTURES / "sources"  # subsets of the three mapping sources (tests/subset_sources.py)
 
 CLI_API_KEY = "local-fake-key"
 JSON_TYPE = "application/json; charset=utf-8"
