@@ -37,6 +37,7 @@ from pipeline.models import (
     not_found_entry,
     show_entry,
 )
+from pipeline.overrides import load_overrides
 from pipeline.progress import Progress
 from pipeline.trakt import Status, TraktClient
 
@@ -388,8 +389,6 @@ def enrich(
     config: Config, options: Options, *, client_factory: Callable[..., TraktClient] = TraktClient
 ) -> dict[str, Any]:
     """The whole step; returns the run summary (also written to ``config.run_summary``)."""
-    from pipeline.validate import load_overrides
-
     started = datetime.now(UTC)
     config.run_summary.unlink(missing_ok=True)  # a run that stops early must not leave the last one's report
     lists = {

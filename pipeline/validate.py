@@ -1,8 +1,8 @@
 """Step: check ``output/`` and ``overrides/`` against ``schemas/`` and the invariants a schema cannot state.
 
 Every problem is one line, ``<file>: <JSON path>: <what is wrong>``; all of them are printed, then the
-step exits 1. ``load_overrides`` is the same check for ``pipeline.enrich``, which refuses to start on
-a malformed override file.
+step exits 1. The override files' checks live in ``pipeline.overrides``, shared with enrich and discover
+(``load_overrides`` refuses to start on a malformed override file).
 """
 
 from __future__ import annotations
@@ -16,58 +16,21 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import logs, schemas
+from pipeline.checks import OUTPUT_MAL_ID, Ids
+from pipeline.checks import dig as _dig
+from pipeline.checks import duplicates as _duplicates
+from pipeline.checks import entries as _entries
+from pipeline.checks import mal_ids as _ids
+from pipeline.checks import read_checked as _read
+from pipeline.checks import where as _where
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
-from pipeline.jsonio import load_json
-from pipeline.models import KINDS, META_FILE, NOT_FOUND_FILE, OUTPUT_FILE, OVERRIDE_FILE
+from pipeline.models import KINDS, META_FILE, NOT_FOUND_FILE, OUTPUT_FILE
+from pipeline.overrides import check_overrides as _overrides
 
 logger = logging.getLogger(__name__)
 
-OUTPUT_MAL_ID = ("myanimelist", "id")
 NOT_FOUND_MAL_ID = ("mal_id",)
-
-# (position in the file, MAL id) of the entries that have an integer MAL id
-Ids = list[tuple[int, int]]
-
-
-def _read(path: Path) -> tuple[Any, list[str]] | None:
-    """None when there is no file; else its JSON (None when unreadable) and why it is unreadable."""
-    if not path.exists():
-        return None
-    try:
-        return load_json(path, required=True), []
-    except PipelineError as exc:
-        return None, [str(exc)]
-
-
-def _dig(value: Any, keys: Sequence[str]) -> Any:
-    for key in keys:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _ids(entries: list[Any], keys: Sequence[str]) -> Ids:
-    """The MAL ids that are integers; the schema reports the others."""
-    found = ((position, _dig(entry, keys)) for position, entry in enumerate(entries))
-    return [(position, value) for position, value in found if type(value) is int]
-
-
-def _where(position: int, keys: Sequence[str]) -> str:
-    return schemas.json_path([position, *keys])
-
-
-def _duplicates(label: str, ids: Ids, keys: Sequence[str], what: str) -> list[str]:
-    """Each repeat of a MAL id, pointing at its first place in the file."""
-    first: dict[int, int] = {}
-    found = []
-    for position, mal_id in ids:
-        if mal_id in first:
-            found.append(f"{label}: {_where(position, keys)}: MAL id {mal_id} is already at $[{first[mal_id]}]; {what}")
-        else:
-            first[mal_id] = position
-    return found
 
 
 def _unsorted(label: str, ids: Ids, keys: Sequence[str]) -> list[str]:
@@ -111,12 +74,6 @@ def _split_cours(label: str, entries: list[Any]) -> list[str]:
     return found
 
 
-def _entries(files: dict[str, Any], name: str) -> list[Any]:
-    """The entries of a file that holds a list (the schema reports one that does not)."""
-    data = files.get(name)
-    return data if isinstance(data, list) else []
-
-
 def _outputs(output_dir: Path) -> tuple[list[str], dict[str, Any]]:
     """Problems of the published files, and the files that could be read, by name."""
     found: list[str] = []
@@ -151,36 +108,6 @@ def _outputs(output_dir: Path) -> tuple[list[str], dict[str, Any]]:
     return found, files
 
 
-def _overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
-    """Problems of the override files, and the files that could be read, by name (a missing one is [])."""
-    found: list[str] = []
-    files: dict[str, Any] = {}
-    targets: dict[tuple[int, str], tuple[str, int]] = {}  # (MAL id, trakt.type) -> (file, position)
-    for name in OVERRIDE_FILE.values():
-        path = overrides_dir / name
-        read = _read(path)
-        data, unreadable = ([], []) if read is None else read
-        found += unreadable or schemas.problems(data, name, where=str(path))
-        if unreadable:
-            continue
-        files[name] = data
-        overrides = _entries(files, name)
-        ids = _ids(overrides, OUTPUT_MAL_ID)
-        found += _duplicates(str(path), ids, OUTPUT_MAL_ID, "keep one override per MAL id")
-        for position, mal_id in ids:
-            kind = _dig(overrides[position], ("trakt", "type"))
-            if kind not in KINDS:
-                continue  # the schema reports it
-            other, at = targets.setdefault((mal_id, kind), (name, position))
-            if other != name:
-                found.append(
-                    f"{path}: {_where(position, OUTPUT_MAL_ID)}: MAL id {mal_id} with trakt.type {kind!r} is "
-                    f"also overridden in {overrides_dir / other} at $[{at}]; which one applies is ambiguous, "
-                    "keep one"
-                )
-    return found, files
-
-
 def validate_outputs(output_dir: Path) -> list[str]:
     """Every problem of the published files (and meta.json when present) in ``output_dir``."""
     return _outputs(output_dir)[0]
@@ -189,14 +116,6 @@ def validate_outputs(output_dir: Path) -> list[str]:
 def validate_overrides(overrides_dir: Path) -> list[str]:
     """Every problem of the override files in ``overrides_dir``; a missing file counts as ``[]``."""
     return _overrides(overrides_dir)[0]
-
-
-def load_overrides(overrides_dir: Path) -> list[tuple[str, dict[str, Any]]]:
-    """(file name, override) pairs in file order; PipelineError listing every problem when there is one."""
-    found, files = _overrides(overrides_dir)
-    if found:
-        raise PipelineError("\n".join(found))
-    return [(name, override) for name in OVERRIDE_FILE.values() for override in files[name]]
 
 
 def validate_all(config: Config) -> list[str]:

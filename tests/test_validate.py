@@ -10,7 +10,8 @@ import pytest
 
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
-from pipeline.validate import load_overrides, main, validate_all, validate_outputs, validate_overrides
+from pipeline.overrides import load_overrides
+from pipeline.validate import main, validate_all, validate_outputs, validate_overrides
 
 
 def show(mal_id: int, *, split: bool = False, **trakt: Any) -> dict[str, Any]:
