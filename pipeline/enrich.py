@@ -166,6 +166,7 @@ def build_mappings(
                     season=override["trakt"].get("season", {}).get("number") if target == "shows" else None,
                     source=f"{file_name}[{position}]",
                     override_title=override["trakt"]["title"],
+                    origin="override",
                 )
             ]
     return groups, duplicates

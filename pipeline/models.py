@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 Kind = Literal["shows", "movies"]
 KINDS: tuple[Kind, ...] = ("shows", "movies")
+# Where a published entry's mapping came from (its top-level "origin" key).
+Origin = Literal["upstream", "override", "discovered", "imported"]
+ORIGINS: tuple[Origin, ...] = ("upstream", "override", "discovered", "imported")
 
 # Upstream list, output file and not-found file of each kind.
 UPSTREAM_FILE: dict[Kind, str] = {"shows": "tv.json", "movies": "movies.json"}
@@ -28,6 +31,7 @@ class Mapping:
     season: int | None  # shows only
     source: str  # where it came from, for messages: "tv.json[12]" or "override_tv.json[0]"
     override_title: str | None = None  # the override's trakt.title, to spot mistyped ids
+    origin: Origin = "upstream"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +65,15 @@ class Movie:
     imdb: str | None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchHit:
+    """One result of Trakt's search by external id."""
+
+    type: str  # "show", "movie", "episode", ...
+    trakt_id: int | None  # of the show or movie the result names; None when it has none
+    title: str | None
+
+
 def show_entry(mapping: Mapping, show: Show, season: Season | None) -> dict[str, Any]:
     """An OutputShow; ``season`` None means MAL's season is missing on Trakt: a split cour."""
     return {
@@ -81,6 +94,7 @@ def show_entry(mapping: Mapping, show: Show, season: Season | None) -> dict[str,
             },
             "externals": {"tvdb": show.tvdb, "tmdb": show.tmdb, "imdb": show.imdb, "tvrage": show.tvrage},
         },
+        "origin": mapping.origin,
     }
 
 
@@ -95,6 +109,7 @@ def movie_entry(mapping: Mapping, movie: Movie) -> dict[str, Any]:
             "release_year": movie.year,
             "externals": {"tmdb": movie.tmdb, "imdb": movie.imdb},
         },
+        "origin": mapping.origin,
     }
 
 

@@ -50,7 +50,7 @@ def test_show_entry_has_the_spec_keys_in_order(workdir: Path, fake: FakeTrakt) -
     write_upstream(workdir, [tv_entry(1, 10, season=2, title="Kaguya")], [])
     run(fake)
     entry = read(workdir, "tv_ex.json")[0]
-    assert list(entry) == ["myanimelist", "trakt"]
+    assert list(entry) == ["myanimelist", "trakt", "origin"]
     assert list(entry["trakt"]) == [
         "title", "id", "slug", "type", "is_split_cour", "release_year", "season", "externals",
     ]  # fmt: skip
@@ -406,3 +406,20 @@ def test_meta_is_not_written_from_one_list_alone(workdir: Path, fake: FakeTrakt)
     run(fake)
     assert read(workdir, "movies_ex.json")
     assert not (workdir / "output" / "meta.json").exists()
+
+
+def test_every_entry_says_where_its_mapping_comes_from(workdir: Path, fake: FakeTrakt) -> None:
+    """``origin`` is the last key: "upstream" for the upstream lists, "override" for overrides/."""
+    add_show(fake, 10, 1)
+    add_show(fake, 11, 1)
+    write_upstream(workdir, [tv_entry(1, 10), tv_entry(2, 10)], [])
+    override = {
+        "myanimelist": {"title": "Corrected", "id": 2},
+        "trakt": {"title": "Show 11", "id": 11, "type": "shows", "season": {"number": 1}},
+    }
+    (workdir / "overrides" / "override_tv.json").write_text(json.dumps([override]))
+    run(fake)
+    assert [(e["myanimelist"]["id"], list(e)[-1], e["origin"]) for e in read(workdir, "tv_ex.json")] == [
+        (1, "origin", "upstream"),
+        (2, "origin", "override"),
+    ]

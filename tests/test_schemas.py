@@ -29,6 +29,7 @@ def show(mal_id: int = 1, **trakt: Any) -> dict[str, Any]:
             "season": {"id": 3583, "number": 1, "externals": {"tvdb": 76885, "tmdb": 3582, "tvrage": None}},
             "externals": {"tvdb": 76885, "tmdb": 30991, "imdb": "tt0213338", "tvrage": None},
         },
+        "origin": "upstream",
     }
     entry["trakt"].update(trakt)
     return entry
@@ -45,6 +46,7 @@ def movie(mal_id: int = 5, **trakt: Any) -> dict[str, Any]:
             "release_year": 2001,
             "externals": {"tmdb": 11299, "imdb": None},
         },
+        "origin": "upstream",
     }
     entry["trakt"].update(trakt)
     return entry

@@ -30,6 +30,7 @@ def show(mal_id: int, *, split: bool = False, **trakt: Any) -> dict[str, Any]:
             "season": season,
             "externals": {"tvdb": 1, "tmdb": None, "imdb": "tt0213338", "tvrage": None},
         },
+        "origin": "upstream",
     }
     entry["trakt"].update(trakt)
     return entry
@@ -46,6 +47,7 @@ def movie(mal_id: int, **trakt: Any) -> dict[str, Any]:
             "release_year": None,
             "externals": {"tmdb": 11299, "imdb": None},
         },
+        "origin": "upstream",
     }
     entry["trakt"].update(trakt)
     return entry
