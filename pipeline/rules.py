@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pipeline.models import SearchHit
 from pipeline.sources.anime_ids import AnimeIdsRow
 from pipeline.sources.anime_lists import AnimeListsRow
 from pipeline.sources.shinkro import ShinkroRow
@@ -267,27 +268,27 @@ def _drop_shared(found: Proposals) -> None:
 # -- rules that need Trakt's answers ------------------------------------------------------------------
 
 
-def check_search(results: list[dict[str, Any]] | None, wanted: Literal["show", "movie"]) -> tuple[int | None, str, str]:
+def check_search(hits: list[SearchHit] | None, wanted: Literal["show", "movie"]) -> tuple[int | None, str, str]:
     """(Trakt id, "", "") from a search answer with exactly one result of the wanted type, else (None, rule, detail).
 
-    ``results`` None means the search failed (after retries).
+    ``hits`` None means the search failed (after retries).
     """
-    if results is None:
+    if hits is None:
         return None, "search-failed", "Trakt's search failed after retries"
-    if not results:
+    if not hits:
         return None, "search-empty", "Trakt's search answered []"
-    if len(results) > 1:
-        return None, "search-several", f"Trakt's search answered {len(results)} results"
-    hit = results[0]
-    found = hit.get("type") if isinstance(hit, dict) else type(hit).__name__
-    if found != wanted:
-        return None, "search-wrong-type", f"Trakt's search answered a {found}, not a {wanted}"
-    item = hit.get(wanted)
-    ids = item.get("ids") if isinstance(item, dict) else None
-    trakt_id = ids.get("trakt") if isinstance(ids, dict) else None
-    if not isinstance(trakt_id, int) or isinstance(trakt_id, bool) or trakt_id <= 0:
+    if len(hits) > 1:
+        return None, "search-several", f"Trakt's search answered {len(hits)} results"
+    hit = hits[0]
+    if hit.type != wanted:
+        return (
+            None,
+            "search-wrong-type",
+            f"Trakt's search answered a {hit.type or 'result without a type'}, not a {wanted}",
+        )
+    if hit.trakt_id is None:
         return None, "search-wrong-type", f"Trakt's search answered a {wanted} without its {wanted}"
-    return trakt_id, "", ""
+    return hit.trakt_id, "", ""
 
 
 def check_season(season: int, numbers: Iterable[int]) -> bool:

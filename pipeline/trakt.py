@@ -26,7 +26,7 @@ from requests_cache import CachedSession
 
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.models import Movie, Season, Show
+from pipeline.models import Movie, SearchHit, Season, Show
 
 logger = logging.getLogger(__name__)
 
@@ -264,6 +264,24 @@ def parse_movie(data: Any) -> Movie:
     )
 
 
+def parse_search(data: Any) -> list[SearchHit]:
+    """A search answer: a list of ``{"type": "show", "score": ..., "show": {... "ids": {"trakt": ...}}}``."""
+    if not isinstance(data, list):
+        raise TypeError(f"expected a list of results, got {type(data).__name__}")
+    hits = []
+    for item in data:
+        kind = str(item.get("type", ""))
+        named = item.get(kind)
+        named = named if isinstance(named, dict) else {}
+        ids = named.get("ids")
+        ids = ids if isinstance(ids, dict) else {}
+        title = named.get("title")
+        hits.append(
+            SearchHit(type=kind, trakt_id=_int_id(ids.get("trakt")), title=title if isinstance(title, str) else None)
+        )
+    return hits
+
+
 def _seconds_header(response: requests.Response) -> float | None:
     """How long Trakt asks us to wait: ``Retry-After`` seconds, else ``X-Ratelimit``'s ``until``."""
     retry_after = response.headers.get("Retry-After", "").strip()
@@ -329,6 +347,12 @@ class TraktClient:
 
     def movie(self, trakt_id: int) -> Answer[Movie]:
         return self._parsed(f"/movies/{trakt_id}", parse_movie)
+
+    def search(
+        self, id_kind: Literal["tmdb", "tvdb", "imdb"], external_id: int | str, wanted: Literal["show", "movie"]
+    ) -> Answer[list[SearchHit]]:
+        """Trakt's search by external id, for one type. ``[]`` is cached like a 404: asked again on its slot."""
+        return self._parsed(f"/search/{id_kind}/{external_id}?type={wanted}", parse_search)
 
     def _parsed(self, path: str, parse: Callable[[Any], T]) -> Answer[T]:
         status, body, detail = self._answer(path)

@@ -274,14 +274,18 @@ def test_cli_serves_the_fixtures_and_prints_the_environment() -> None:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline().strip() for _ in range(4)]
+        lines = [process.stdout.readline().strip() for _ in range(7)]
         url = lines[0].removeprefix("export TRAKT_API_URL=")
         assert lines == [
             f"export TRAKT_API_URL={url}",
             f"export ANITRAKT_TV_URL={url}/db/tv.json",
             f"export ANITRAKT_MOVIES_URL={url}/db/movies.json",
+            f"export ANIME_LISTS_URL={url}/sources/anime-list-master.xml",
+            f"export ANIME_IDS_URL={url}/sources/anime_ids.json",
+            f"export SHINKRO_TVDB_URL={url}/sources/tvdb-mal.yaml",
             "export TRAKT_API_KEY=local-fake-key",
         ]
+        assert requests.get(f"{url}/sources/anime_ids.json", timeout=2).json()["1"]["mal_id"] == 290
         tv = requests.get(f"{url}/db/tv.json", timeout=2)
         show = requests.get(f"{url}/shows/30857", headers={**HEADERS, "trakt-api-key": "local-fake-key"}, timeout=2)
         assert tv.json()[0]["trakt_id"] == 30857

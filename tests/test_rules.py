@@ -10,6 +10,7 @@ import pytest
 from pipeline import rules
 from pipeline.fake_trakt import SOURCES
 from pipeline.sources import anime_ids, anime_lists, shinkro
+from pipeline.trakt import parse_search
 
 
 @cache
@@ -116,6 +117,11 @@ def result(kind: str, trakt_id: int) -> dict[str, Any]:
     return {"type": kind, "score": 1000, kind: {"title": "T", "year": 2020, "ids": {"trakt": trakt_id}}}
 
 
+def hits(answer: Any) -> Any:
+    """The answer as the client parses it."""
+    return None if answer is None else parse_search(answer)
+
+
 @pytest.mark.parametrize(
     ("answer", "wanted", "expected"),
     [
@@ -133,4 +139,4 @@ def result(kind: str, trakt_id: int) -> dict[str, Any]:
     ],
 )
 def test_search_answers_give_one_trakt_id_or_a_rule(answer: Any, wanted: Any, expected: tuple[Any, ...]) -> None:
-    assert rules.check_search(answer, wanted) == expected
+    assert rules.check_search(hits(answer), wanted) == expected
