@@ -328,6 +328,7 @@ class TraktClient:
             }
         )
         self._answers: dict[str, tuple[Status, Any, str]] = {}
+        self._asking: dict[str, threading.Event] = {}  # paths being asked, so two threads never ask one twice
         self._failures_in_a_row = 0
         self._stopped: TraktUnavailable | None = None  # set once: every thread stops asking
         self._lock = threading.Lock()
@@ -389,11 +390,26 @@ class TraktClient:
         return True
 
     def _answer(self, path: str) -> tuple[Status, Any, str]:
-        if path not in self._answers:
-            self._answers[path] = self._fetch(path)
-            if self._answers[path][0] == "failed":
-                self.stats.add("failed")
-                logger.warning("enrich: %s failed for good: %s", path, self._answers[path][2])
+        """The answer for ``path``; threads asking the same path at once wait for the first one's."""
+        if path in self._answers:
+            return self._answers[path]
+        with self._lock:
+            asking = self._asking.get(path)
+            first = asking is None
+            if asking is None:
+                asking = self._asking[path] = threading.Event()
+        if not first:
+            asking.wait()
+            if path in self._answers:
+                return self._answers[path]
+        try:
+            if path not in self._answers:
+                self._answers[path] = self._fetch(path)
+                if self._answers[path][0] == "failed":
+                    self.stats.add("failed")
+                    logger.warning("enrich: %s failed for good: %s", path, self._answers[path][2])
+        finally:
+            asking.set()
         return self._answers[path]
 
     def _key(self, path: str) -> str:

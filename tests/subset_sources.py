@@ -54,7 +54,8 @@ def choose(full: Path) -> set[int]:
     return chosen
 
 
-def cut(full: Path, chosen: set[int]) -> None:
+def cut(full: Path, chosen: set[int], out: Path = OUT) -> None:
+    """Write the rows of ``full``'s three files that concern the ``chosen`` MAL ids into ``out``."""
     ids_data = json.loads((full / "anime_ids.json").read_text())
     kept_ids = {}
     for key, row in ids_data.items():
@@ -62,19 +63,19 @@ def cut(full: Path, chosen: set[int]) -> None:
         if mal_ids & chosen:
             kept_ids[key] = row
     all_mal = chosen | {int(p) for row in kept_ids.values() for p in str(row.get("mal_id", "")).split(",") if p.strip()}
-    (OUT / "anime_ids.json").write_text(json.dumps(kept_ids, indent=2) + "\n")
+    (out / "anime_ids.json").write_text(json.dumps(kept_ids, indent=2) + "\n")
 
     xml = (full / "anime-list-master.xml").read_text()
     head = xml[: xml.index("<anime ")]
     elements = re.findall(r"(  <anime anidbid=\"(\d+)\".*?</anime>\n)", xml, flags=re.S)
     kept_xml = [text for text, anidb in elements if anidb in kept_ids]
-    (OUT / "anime-list-master.xml").write_text(head + "".join(kept_xml) + "</anime-list>\n")
+    (out / "anime-list-master.xml").write_text(head + "".join(kept_xml) + "</anime-list>\n")
 
     yaml_text = (full / "tvdb-mal.yaml").read_text()
     start = yaml_text.index("    - malid:")
     items = [item for item in re.split(r"(?m)^(?=    - malid: )", yaml_text[start:]) if item]
     kept_yaml = [item for item in items if int(re.match(r"    - malid: (\d+)", item)[1]) in all_mal]  # type: ignore[index]
-    (OUT / "tvdb-mal.yaml").write_text(yaml_text[:start] + "".join(kept_yaml).rstrip("\n") + "\n")
+    (out / "tvdb-mal.yaml").write_text(yaml_text[:start] + "".join(kept_yaml).rstrip("\n") + "\n")
 
 
 def main() -> None:
