@@ -141,3 +141,38 @@ def test_chain_stops_at_the_first_failing_step(
     assert "pipeline: stopped at fetch (exit 1)" in err
     assert trakt_paths(fake) == []
     assert not (workdir / "output").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "calls"),
+    [
+        (
+            ["--no-progress"],
+            [("fetch", []), ("discover", []), ("enrich", ["--no-progress"]), ("validate", []), ("report", [])],
+        ),
+        (
+            ["--no-discovery", "--force"],
+            [("fetch", ["--no-sources"]), ("enrich", ["--force"]), ("validate", []), ("report", [])],
+        ),
+        (
+            ["--api-key", "k3y"],
+            [
+                ("fetch", []),
+                ("discover", ["--api-key=k3y"]),
+                ("enrich", ["--api-key", "k3y"]),
+                ("validate", []),
+                ("report", []),
+            ],
+        ),
+    ],
+)
+def test_chain_runs_discover_unless_told_not_to(
+    monkeypatch: pytest.MonkeyPatch, args: list[str], calls: list[tuple[str, list[str]]]
+) -> None:
+    """--no-discovery skips the sources in fetch and the discover step; other flags go to enrich."""
+    seen: list[tuple[str, list[str]]] = []
+    for name in ("fetch", "discover", "enrich", "validate", "report"):
+        module = getattr(chain, name)
+        monkeypatch.setattr(module, "main", lambda argv, name=name: seen.append((name, list(argv))) or 0)
+    assert chain.main(args) == 0
+    assert seen == calls
