@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Generic, Literal, NoReturn, TypeVar
 
 import requests
@@ -26,6 +27,7 @@ from requests_cache import CachedSession
 
 from pipeline.config import Config
 from pipeline.errors import PipelineError
+from pipeline.jsonio import load_json, write_json
 from pipeline.models import Movie, SearchHit, Season, Show
 
 logger = logging.getLogger(__name__)
@@ -134,6 +136,19 @@ class RateLimiter:
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
             self._answered.append(self._clock())
+
+    def ages(self) -> list[float]:
+        """How long ago each answer still in the window arrived, oldest first (for the next process)."""
+        with self._lock:
+            now = self._clock()
+            return [now - at for at in self._answered if at > now - self._period]
+
+    def seed(self, ages: list[float]) -> None:
+        """Count answers an earlier process received ``ages`` seconds ago, as if this limiter had."""
+        with self._lock:
+            now = self._clock()
+            earlier = sorted(now - age for age in ages if 0 <= age < self._period)
+            self._answered = deque(sorted([*earlier, *self._answered]))
 
     def block_for(self, seconds: float) -> None:
         with self._lock:
@@ -327,6 +342,7 @@ class TraktClient:
                 "User-Agent": USER_AGENT,  # names the app to Trakt and its CDN, not a generic library
             }
         )
+        self._seed_window()
         self._answers: dict[str, tuple[Status, Any, str]] = {}
         self._asking: dict[str, threading.Event] = {}  # paths being asked, so two threads never ask one twice
         self._failures_in_a_row = 0
@@ -334,7 +350,27 @@ class TraktClient:
         self._lock = threading.Lock()
 
     def close(self) -> None:
+        self._save_window()
         self.session.close()  # type: ignore[no-untyped-call]  # requests-cache leaves it untyped
+
+    @property
+    def _window_file(self) -> Path:
+        return self.config.trakt_cache.with_name("trakt-window.json")
+
+    def _seed_window(self) -> None:
+        """Steps run one after another (discover, then enrich): the calls the last one made in the
+        window still count for Trakt, so this client counts them too and never bursts past the limit."""
+        saved = load_json(self._window_file, missing={}) if self._window_file.exists() else {}
+        try:
+            elapsed = self.wall_clock() - float(saved.get("saved_at", 0.0))
+            self.limiter.seed([float(age) + elapsed for age in saved.get("ages", [])])
+        except (AttributeError, TypeError, ValueError, PipelineError):
+            pass  # an unreadable window only costs a possible 429, which is retried
+
+    def _save_window(self) -> None:
+        ages = self.limiter.ages()
+        if ages or self._window_file.exists():
+            write_json(self._window_file, {"saved_at": self.wall_clock(), "ages": [round(a, 3) for a in ages]})
 
     def prune(self) -> None:
         """Drop answers past their refresh slot: ids that left the lists, refreshes that failed."""

@@ -263,3 +263,26 @@ def test_a_second_discovery_asks_trakt_nothing(workdir: Path, fake: FakeTrakt, u
     second = run_discover(fake)
     assert fake.requests == [] and second.candidates == first.candidates
     assert second.counts["requests"] == 0
+
+
+def test_a_step_right_after_another_counts_its_calls_in_the_rate_limit(workdir: Path, fake: FakeTrakt) -> None:
+    """discover then enrich are two processes; the second waits for the first one's calls to leave the window."""
+    from tests.faultkit import VirtualTime
+
+    for trakt_id in (1, 2, 3, 4):
+        fake.shows[trakt_id] = show(trakt_id)
+    config = make_config(fake, rate_limit_calls=3, rate_limit_period=300.0)
+    first_time, second_time = VirtualTime(), VirtualTime()
+    first = first_time.factory(config)
+    try:
+        for trakt_id in (1, 2, 3):
+            first.show(trakt_id)
+    finally:
+        first.close()
+    assert first_time.waits == []
+    second = second_time.factory(config)
+    try:
+        second.show(4)
+    finally:
+        second.close()
+    assert len(second_time.waits) == 1 and 299 < second_time.waits[0] <= 300
