@@ -55,6 +55,19 @@ class Discovery:
         return [candidate for candidate in self.candidates if candidate.kind == kind]
 
 
+def from_published(kind: Kind, entry: dict[str, Any], evidence: str) -> Candidate:
+    """The mapping of a published discovered entry, to publish it again when discovery did not run."""
+    season = entry["trakt"].get("season")
+    return Candidate(
+        kind=kind,
+        mal_id=entry["myanimelist"]["id"],
+        title=entry["myanimelist"]["title"],
+        trakt_id=entry["trakt"]["id"],
+        season=season["number"] if isinstance(season, dict) else None,
+        evidence=evidence,
+    )
+
+
 def write(path: Path, discovery: Discovery) -> None:
     write_json(
         path,

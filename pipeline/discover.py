@@ -97,15 +97,8 @@ def _read_published(
                 if externals.get(id_kind):
                     pairs.append(((kind, id_kind, str(externals[id_kind])), trakt["id"]))
             if entry.get("origin") == "discovered":
-                season = trakt.get("season")
-                known.previous[kind, entry["myanimelist"]["id"]] = Candidate(
-                    kind=kind,
-                    mal_id=entry["myanimelist"]["id"],
-                    title=entry["myanimelist"]["title"],
-                    trakt_id=trakt["id"],
-                    season=season["number"] if isinstance(season, dict) else None,
-                    evidence="kept from the last run (Trakt failed this night)",
-                )
+                evidence = "kept from the last run (Trakt failed this night)"
+                known.previous[kind, entry["myanimelist"]["id"]] = candidates.from_published(kind, entry, evidence)
     known.trakt_of = _unique(pairs)
     tmdb_of = {trakt_id: int(key[2]) for key, trakt_id in known.trakt_of.items() if key[1] == "tmdb"}
     for mal_id, trakt_id, season in shows:

@@ -205,22 +205,12 @@ def add_discovered(
 
 
 def _previously_discovered(published: dict[Kind, Published]) -> list[candidates.Candidate]:
-    found = []
-    for kind, files in published.items():
-        for entry in files.old_output:
-            if entry.get("origin") == "discovered":
-                season = entry["trakt"].get("season")
-                found.append(
-                    candidates.Candidate(
-                        kind=kind,
-                        mal_id=entry["myanimelist"]["id"],
-                        title=entry["myanimelist"]["title"],
-                        trakt_id=entry["trakt"]["id"],
-                        season=season["number"] if isinstance(season, dict) else None,
-                        evidence="published before",
-                    )
-                )
-    return found
+    return [
+        candidates.from_published(kind, entry, "published before")
+        for kind, files in published.items()
+        for entry in files.old_output
+        if entry.get("origin") == "discovered"
+    ]
 
 
 def resolve(client: TraktClient, mapping: Mapping) -> Resolved:

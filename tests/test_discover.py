@@ -286,3 +286,19 @@ def test_a_step_right_after_another_counts_its_calls_in_the_rate_limit(workdir: 
     finally:
         second.close()
     assert len(second_time.waits) == 1 and 299 < second_time.waits[0] <= 300
+
+
+def test_a_failed_lookup_keeps_the_entry_discovered_before(workdir: Path, fake: FakeTrakt, upstream_one: None) -> None:
+    """Trakt failing for one candidate (after retries) is transient: last night's mapping is kept."""
+    from pipeline.fake_trakt import Fault
+
+    add_beet(fake, 1)
+    write_sources(workdir, {BEET})
+    run_discover(fake)
+    run_enrich(fake)
+    (workdir / ".cache" / "trakt.sqlite").unlink()
+    fake.add_fault(Fault(status=500, path=r"^/shows/500/seasons$"))
+    discovery = run_discover(fake)
+    assert [(c.mal_id, c.trakt_id, c.season) for c in discovery.candidates] == [(BEET, 500, 1)]
+    assert discovery.candidates[0].evidence == "kept from the last run (Trakt failed this night)"
+    assert BEET not in dropped(discovery)
