@@ -302,3 +302,25 @@ def test_a_failed_lookup_keeps_the_entry_discovered_before(workdir: Path, fake: 
     assert [(c.mal_id, c.trakt_id, c.season) for c in discovery.candidates] == [(BEET, 500, 1)]
     assert discovery.candidates[0].evidence == "kept from the last run (Trakt failed this night)"
     assert BEET not in dropped(discovery)
+
+
+def test_the_report_shows_a_skipped_night_and_the_review_queue(workdir: Path) -> None:
+    from pipeline.report import render_discovery
+
+    skipped = candidates.Discovery(status="skipped", generated="2026-11-22T03:23:00Z", warnings=["anime_ids.json: x"])
+    text = render_discovery(skipped, {})
+    assert "**Discovery skipped** (2026-11-22T03:23:00Z)" in text and "- anime_ids.json: x" in text
+    review = {
+        "mal_id": 62,
+        "kind": "shows",
+        "rule": "shared-season",
+        "detail": "TMDB 26444 season 1 is claimed",
+        "review": True,
+    }
+    plain = {"mal_id": 44, "kind": "shows", "rule": "season-0", "detail": "special", "review": False}
+    done = candidates.Discovery(status="ok", generated="g", dropped=[review, plain], counts={"known": 9})
+    text = render_discovery(done, {"origins": {"tv_ex.json": {"upstream": 3, "discovered": 2}}})
+    assert "| `tv_ex.json` | 3 | 0 | 2 | 0 |" in text
+    assert "| `season-0` | 1 | 44 |" in text and "| `shared-season` | 1 | 62 |" in text
+    assert "- shows MAL 62: `shared-season`: TMDB 26444 season 1 is claimed" in text
+    assert "MAL 44: `season-0`" not in text  # only review rules are in the queue
