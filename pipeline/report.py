@@ -126,8 +126,9 @@ def render_discovery(discovery: Discovery | None, summary: dict[str, Any]) -> st
     counts = discovery.counts
     lines += [
         f"Discovery of {discovery.generated}: {len(discovery.of_kind('shows')):,} shows and"
-        f" {len(discovery.of_kind('movies')):,} movies proposed, from {counts.get('known', 0):,} MAL ids the"
-        f" sources know ({counts.get('already_mapped', 0):,} mapped already); {counts.get('requests', 0):,}"
+        f" {len(discovery.of_kind('movies')):,} movies discovered, of {counts.get('proposed', 0):,} claims the"
+        f" rules kept among {counts.get('known', 0):,} MAL ids the sources know"
+        f" ({counts.get('already_mapped', 0):,} mapped already); {counts.get('requests', 0):,}"
         f" Trakt requests, {counts.get('from_cache', 0):,} answers from cache.",
         "",
     ]
