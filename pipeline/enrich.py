@@ -286,8 +286,10 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tup
         previous_output = files.old_output_by_id.get(mal_id)
         previous_missing = files.old_not_found_by_id.get(mal_id)
         record = {"kind": kind, "mal_id": mal_id, "title": mapping.mal_title, "reason": resolved.detail}
-        if previous_output is not None:
-            files.output[mal_id] = previous_output
+        if previous_output is not None:  # an entry published before "origin" existed gets its mapping's
+            files.output[mal_id] = (
+                previous_output if "origin" in previous_output else {**previous_output, "origin": mapping.origin}
+            )
             run.stale.append(record)
         elif previous_missing is not None:
             files.not_found[mal_id] = previous_missing

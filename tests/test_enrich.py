@@ -423,3 +423,20 @@ def test_every_entry_says_where_its_mapping_comes_from(workdir: Path, fake: Fake
         (1, "origin", "upstream"),
         (2, "origin", "override"),
     ]
+
+
+def test_a_stale_entry_published_before_origin_existed_gets_its_mappings_origin(workdir: Path, fake: FakeTrakt) -> None:
+    """The first night after the upgrade, an entry whose refresh fails keeps its data and is still valid."""
+    from pipeline.validate import validate_outputs
+
+    add_show(fake, 10, 1)
+    write_upstream(workdir, [tv_entry(1, 10)], [])
+    run(fake)
+    old = read(workdir, "tv_ex.json")
+    del old[0]["origin"]
+    (workdir / "output" / "tv_ex.json").write_text(json.dumps(old, indent=2) + "\n")
+    fake.add_fault(Fault(status=500, path=r"^/shows/10"))
+    summary = run(fake, Options(progress=False, force=True), max_retries=0)
+    assert [s["mal_id"] for s in summary["stale"]] == [1]
+    assert read(workdir, "tv_ex.json") == [{**old[0], "origin": "upstream"}]
+    assert [p for p in validate_outputs(workdir / "output") if "tv_ex.json" in p] == []
