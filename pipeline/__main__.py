@@ -1,10 +1,12 @@
-"""The whole nightly chain locally: fetch, enrich, validate, report; stops at the first failing step.
+"""The whole nightly chain locally: fetch, discover, enrich, validate, report; stops at the first failing step.
 
-Flags after ``python -m pipeline`` go to enrich (``--force``, ``--allow-shrink``, ``--no-progress`` ...).
+``--no-discovery`` skips the mapping sources and the discover step (enrich then keeps the discovered
+entries published before). Other flags after ``python -m pipeline`` go to enrich (``--force``,
+``--allow-shrink``, ``--no-progress`` ...).
 
 ``--demo`` runs the same chain offline and without a key: against a fake Trakt started in this
-process on 127.0.0.1 (which also serves the upstream lists), into a new temporary directory; the
-checkout's ``output/`` and ``.cache/`` are never touched.
+process on 127.0.0.1 (which also serves the upstream lists and the mapping sources), into a new
+temporary directory; the checkout's ``output/`` and ``.cache/`` are never touched.
 """
 
 from __future__ import annotations
@@ -12,21 +14,34 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable, Sequence
+from itertools import pairwise
 
-from pipeline import enrich, fetch, report, validate
+from pipeline import discover, enrich, fetch, report, validate
 
 DEMO = "--demo"
 Step = tuple[str, Callable[[], int]]
 
 
-def steps(args: list[str]) -> list[Step]:
-    """The chain, in order; ``args`` go to enrich. The nightly workflow runs the same modules."""
-    return [
-        ("fetch", lambda: fetch.main([])),
-        ("enrich", lambda: enrich.main(args)),
+def steps(args: Sequence[str]) -> list[Step]:
+    """The chain's steps, in order, for the flags given to ``python -m pipeline``.
+
+    The nightly workflow runs the same modules, one step each.
+    """
+    enrich_args = [arg for arg in args if arg != "--no-discovery"]
+    discovery = "--no-discovery" not in args
+    key = [f"--api-key={arg.split('=', 1)[1]}" for arg in args if arg.startswith(("--api-key=", "-api-key="))]
+    for flag, value in pairwise(args):
+        if flag in ("--api-key", "-api-key"):
+            key = [f"--api-key={value}"]
+    chain: list[Step] = [("fetch", lambda: fetch.main([] if discovery else ["--no-sources"]))]
+    if discovery:
+        chain.append(("discover", lambda: discover.main(key)))
+    chain += [
+        ("enrich", lambda: enrich.main(enrich_args)),
         ("validate", lambda: validate.main([])),
         ("report", lambda: report.main([])),
     ]
+    return chain
 
 
 def run(chain: list[Step]) -> int:

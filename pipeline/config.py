@@ -31,6 +31,10 @@ ENVIRONMENT = {
     "TRAKT_TIMEOUT": "timeout",
     "TRAKT_CONCURRENCY": "concurrency",
     "ANITRAKT_SHRINK_THRESHOLD": "shrink_threshold",
+    # discovery (issue 9)
+    "ANIME_LISTS_URL": "anime_lists_url",
+    "ANIME_IDS_URL": "anime_ids_url",
+    "SHINKRO_TVDB_URL": "shinkro_tvdb_url",
 }
 
 
@@ -60,6 +64,12 @@ class Config:
     concurrency: int
     shrink_threshold: float
     download_timeout: float
+    # discovery (issue 9)
+    anime_lists_url: str
+    anime_ids_url: str
+    shinkro_tvdb_url: str
+    sources_dir: Path
+    candidates: Path
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -89,6 +99,17 @@ def _defaults(path: Path) -> dict[str, Any]:
         "concurrency": trakt["concurrency"],
         "shrink_threshold": upstream["shrink_threshold"],
         "download_timeout": upstream["download_timeout_seconds"],
+        **_discovery(raw["discovery"]),
+    }
+
+
+def _discovery(block: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "anime_lists_url": block["anime_lists_url"],
+        "anime_ids_url": block["anime_ids_url"],
+        "shinkro_tvdb_url": block["shinkro_tvdb_url"],
+        "sources_dir": Path(block["sources_dir"]),
+        "candidates": Path(block["candidates"]),
     }
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import changes, logs, upstream
+from pipeline import candidates, changes, logs, upstream
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
@@ -28,6 +28,7 @@ from pipeline.models import (
     KINDS,
     META_FILE,
     NOT_FOUND_FILE,
+    ORIGINS,
     OUTPUT_FILE,
     OVERRIDE_FILE,
     SCHEMA_VERSION,
@@ -39,6 +40,7 @@ from pipeline.models import (
     republished,
     show_entry,
 )
+from pipeline.overrides import load_overrides
 from pipeline.progress import Progress
 from pipeline.trakt import NO_KEY, Status, TraktClient
 
@@ -174,9 +176,50 @@ def build_mappings(
                     season=override["trakt"].get("season", {}).get("number") if target == "shows" else None,
                     source=f"{file_name}[{position}]",
                     override_title=override["trakt"]["title"],
+                    origin="override",
                 )
             ]
     return groups, duplicates
+
+
+def add_discovered(
+    config: Config, groups: dict[Kind, dict[int, list[Mapping]]], published: dict[Kind, Published]
+) -> str:
+    """Add discover's candidates for the MAL ids nothing else maps (upstream and overrides win).
+
+    Without a usable candidates file (discovery off, skipped, never run), the discovered entries
+    published last time are kept and refreshed instead: a bad night never removes them. Returns
+    where the discovered mappings came from, for the summary.
+    """
+    discovery = candidates.read(config.candidates)
+    if discovery is not None and discovery.status == "ok":
+        found, origin = discovery.candidates, str(config.candidates)
+    else:
+        found, origin = _previously_discovered(published), "the discovered entries published before"
+    mapped = {mal_id for by_id in groups.values() for mal_id in by_id}
+    for position, candidate in enumerate(found):
+        if candidate.kind in groups and candidate.mal_id not in mapped:
+            groups[candidate.kind][candidate.mal_id] = [
+                Mapping(
+                    mal_id=candidate.mal_id,
+                    mal_title=candidate.title,
+                    trakt_id=candidate.trakt_id,
+                    kind=candidate.kind,
+                    season=candidate.season,
+                    source=f"discovered[{position}]",
+                    origin="discovered",
+                )
+            ]
+    return origin
+
+
+def _previously_discovered(published: dict[Kind, Published]) -> list[candidates.Candidate]:
+    return [
+        candidates.from_published(kind, entry, "published before")
+        for kind, files in published.items()
+        for entry in files.old_output
+        if entry.get("origin") == "discovered"
+    ]
 
 
 def resolve(client: TraktClient, mapping: Mapping) -> Resolved:
@@ -215,6 +258,7 @@ class Run:
     title_mismatches: list[dict[str, Any]] = field(default_factory=list)
     stale: list[dict[str, Any]] = field(default_factory=list)
     failed_new: list[dict[str, Any]] = field(default_factory=list)
+    discovered_dropped: list[dict[str, Any]] = field(default_factory=list)  # 404 or season missing on Trakt
 
 
 def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
@@ -235,6 +279,14 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tup
                 "trakt_title": resolved.trakt_title,
             }
         )
+    if mapping.origin == "discovered" and (
+        resolved.status == "not_found" or (resolved.status == "ok" and not resolved.season_found)
+    ):  # a discovered mapping is never a not-found entry nor a split cour: it is dropped
+        reason = "Trakt answered 404" if resolved.status == "not_found" else f"no season {mapping.season} on Trakt"
+        run.discovered_dropped.append(
+            {"kind": kind, "mal_id": mal_id, "title": mapping.mal_title, "trakt_id": mapping.trakt_id, "reason": reason}
+        )
+        return mapping, resolved
     if resolved.status == "ok" and resolved.entry is not None:
         files.output[mal_id] = resolved.entry
     elif resolved.status == "not_found":
@@ -243,8 +295,8 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tup
         previous_output = files.old_output_by_id.get(mal_id)
         previous_missing = files.old_not_found_by_id.get(mal_id)
         record = {"kind": kind, "mal_id": mal_id, "title": mapping.mal_title, "reason": resolved.detail}
-        if previous_output is not None:
-            files.output[mal_id] = republished(previous_output)  # kept, in today's layout
+        if previous_output is not None:  # kept, in today's layout (an entry without origin gets its mapping's)
+            files.output[mal_id] = republished(previous_output, mapping.origin)
             run.stale.append(record)
         elif previous_missing is not None:
             files.not_found[mal_id] = previous_missing
@@ -323,6 +375,19 @@ def _file_counts(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
     return counts
 
 
+def origin_counts(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
+    """``meta.json``'s ``origins``: entries of each output file by origin (read for a list not processed)."""
+    counts = {}
+    for kind in KINDS:
+        entries = decided[kind][0] if kind in decided else load_json(config.output_dir / OUTPUT_FILE[kind], missing=[])
+        found: dict[str, int] = dict.fromkeys(ORIGINS, 0)
+        for entry in entries:
+            origin = entry.get("origin", "upstream")
+            found[origin] = found.get(origin, 0) + 1
+        counts[OUTPUT_FILE[kind]] = found
+    return counts
+
+
 def _write_meta(
     config: Config, lists: dict[Kind, upstream.UpstreamList], decided: Decided, changed: bool, now: datetime
 ) -> None:
@@ -333,7 +398,8 @@ def _write_meta(
     path = config.output_dir / META_FILE
     old = load_json(path, missing={})
     files = _file_counts(config, decided)
-    if not changed and isinstance(old, dict) and old.get("files") == files:
+    origins = origin_counts(config, decided)
+    if not changed and isinstance(old, dict) and old.get("files") == files and old.get("origins") == origins:
         return
     previous_upstream = old.get("upstream", {}) if isinstance(old, dict) else {}
     sources = {}
@@ -351,6 +417,7 @@ def _write_meta(
         "last_changed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "files": files,
         "upstream": sources,
+        "origins": origins,
     }
     if isinstance(old, dict) and "imported" in old:  # where the dataset started (pipeline.migrate) stays known
         meta["imported"] = old["imported"]
@@ -364,6 +431,7 @@ def _summary(
     client: TraktClient,
     options: Options,
     started: datetime,
+    discovered_from: str,
 ) -> dict[str, Any]:
     files: dict[str, Any] = {}
     kind_changes: dict[str, Any] = {}
@@ -385,6 +453,14 @@ def _summary(
         "stale": run.stale,
         "failed_new": run.failed_new,
         "skipped_upstream": [message for listed in lists.values() for message in listed.skipped],
+        "origins": {
+            files_of_kind.output_path.name: {
+                origin: sum(1 for e in decided[kind][0] if e.get("origin") == origin) for origin in ORIGINS
+            }
+            for kind, files_of_kind in run.published.items()
+        },
+        "discovered_from": discovered_from,
+        "discovered_dropped": run.discovered_dropped,
         "requests": {
             "made": client.stats.requests,
             "from_cache": client.stats.from_cache,
@@ -399,8 +475,6 @@ def enrich(
     config: Config, options: Options, *, client_factory: Callable[..., TraktClient] = TraktClient
 ) -> dict[str, Any]:
     """The whole step; returns the run summary (also written to ``config.run_summary``)."""
-    from pipeline.validate import load_overrides
-
     started = datetime.now(UTC)
     config.run_summary.unlink(missing_ok=True)  # a run that stops early must not leave the last one's report
     lists = {
@@ -418,6 +492,7 @@ def enrich(
             output_path, not_found_path, _load_published(output_path), _load_published(not_found_path)
         )
     groups, duplicates = build_mappings(lists, overrides)
+    discovered_from = add_discovered(config, groups, published) if options.output is None else "none (--output)"
     if not options.allow_shrink:
         _guard_shrink(lists, groups, published, config)
     for duplicate in duplicates.values():
@@ -436,7 +511,7 @@ def enrich(
         client.prune()
     finally:
         client.close()
-    summary = _summary(run, decided, lists, client, options, started)
+    summary = _summary(run, decided, lists, client, options, started, discovered_from)
     write_json(config.run_summary, summary)
     return summary
 

@@ -8,7 +8,10 @@
 
 Routes: ``GET /shows/{id}``, ``GET /shows/{id}/seasons`` and ``GET /movies/{id}`` answer from the
 public dicts ``shows``, ``seasons`` and ``movies``; an unknown id, or one in ``not_found_shows`` /
-``not_found_movies``, answers 404. Each request goes through these steps, in order:
+``not_found_movies``, answers 404. ``GET /search/{tmdb|tvdb|imdb}/{id}?type=show|movie`` answers like
+Trakt's search by id: the results in ``search[(id_kind, id)]`` whose type is asked (``[]`` for an id
+it does not know), every result whatever the type for a key in ``search_ignores_type`` (as Trakt
+did during incidents). Each request goes through these steps, in order:
 
 1. it is recorded in ``requests``;
 2. the first matching active fault (``add_fault``) is applied;
@@ -45,19 +48,22 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import parse_qs
+
+from pipeline.sources import anime_lists
+from pipeline.sources.anime_lists import AnimeListsRow
 
 FIXTURES = Path(__file__).resolve().parent / "demo_data"
 SAMPLE = FIXTURES / "trakt-sample.json"
 UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
 UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
-SOURCES = FIXTURES / "sources"
-# Variable -> mapping source file in demo_data/sources/, served as /sources/<file> when it is there.
+SOURCES = FIXTURES / "sources"  # subsets of the three mapping sources (tests/subset_sources.py)
+# Variable -> mapping source file in demo_data/sources/, served as /sources/<file> (serve_sources).
 SOURCE_FILES = {
     "ANIME_LISTS_URL": "anime-list-master.xml",
     "ANIME_IDS_URL": "anime_ids.json",
     "SHINKRO_TVDB_URL": "tvdb-mal.yaml",
 }
-_STATIC_TYPES = {".xml": "application/xml", ".json": "application/json", ".yaml": "application/yaml"}
 
 CLI_API_KEY = "local-fake-key"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -66,11 +72,23 @@ RATE_LIMIT_NAME = "UNAUTHED_API_GET_LIMIT"
 _SHOW = re.compile(r"/shows/(\d+)")
 _SEASONS = re.compile(r"/shows/(\d+)/seasons")
 _MOVIE = re.compile(r"/movies/(\d+)")
+_SEARCH = re.compile(r"/search/(tmdb|tvdb|imdb)/([^/]+)")
 
 # The synthesis rules: stable functions of the Trakt id, never random.
 NOT_FOUND_EVERY = 53  # ~2% of shows and movies answer 404
 SPLIT_COUR_EVERY = 33  # ~3% of shows lack the highest season upstream asks for
 NO_YEAR_EVERY = 101  # year is null
+# Search answers synthesized for the mapping sources (see FakeTrakt.synthesize_search).
+SEARCH_SHOW_BASE, SEARCH_MOVIE_BASE, SEARCH_IMDB_BASE = 10_000_000, 20_000_000, 30_000_000
+SEARCH_EMPTY_EVERY = 13
+SEARCH_SEVERAL_EVERY = 17
+SEARCH_WRONG_TYPE_EVERY = 19
+SEASON_GAP_EVERY = 11
+SOURCE_TYPES = {
+    "anime-list-master.xml": "text/plain; charset=utf-8",  # as raw.githubusercontent.com serves them
+    "anime_ids.json": "text/plain; charset=utf-8",
+    "tvdb-mal.yaml": "text/plain; charset=utf-8",
+}
 
 
 def most_in_window(times: Sequence[float], period: float) -> int:
@@ -179,6 +197,8 @@ class FakeTrakt:
         self.not_found_shows: set[int] = set(not_found_shows)
         self.not_found_movies: set[int] = set(not_found_movies)
         self.static: dict[str, tuple[int, bytes, str]] = {}
+        self.search: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.search_ignores_type: set[tuple[str, str]] = set()
         self.expected_key = expected_key
         self.latency = latency
         self.rate_limit = rate_limit
@@ -340,12 +360,12 @@ class FakeTrakt:
         content_type = "text/html; charset=utf-8" if body.lstrip().startswith(b"<") else JSON_TYPE
         return _Answer(status, body, dict(fault.headers), content_type)
 
-    def _trakt_answer(self, method: str, path: str, headers: Mapping[str, str]) -> _Answer:
+    def _trakt_answer(self, method: str, path: str, headers: Mapping[str, str], query: str = "") -> _Answer:
         """Check the headers and the rate limit at arrival, wait ``latency``, then answer."""
         answer = self._check_headers(headers)
         if answer is None:
             allowed, rate_headers = self._take_slot()
-            answer = self._route(method, path) if allowed else RATE_LIMITED
+            answer = self._route(method, path, query) if allowed else RATE_LIMITED
             answer = replace(answer, headers={**answer.headers, **rate_headers})
         self._sleep(self.latency)
         return answer
@@ -393,10 +413,12 @@ class FakeTrakt:
             headers["Retry-After"] = str(max(1, math.ceil(frees_in)))
         return allowed, headers
 
-    def _route(self, method: str, path: str) -> _Answer:
+    def _route(self, method: str, path: str, query: str = "") -> _Answer:
         if method != "GET":
             return NOT_FOUND
         found: object = None
+        if match := _SEARCH.fullmatch(path):
+            return _json_answer(200, self._search(match[1], match[2], query))
         if match := _SHOW.fullmatch(path):
             trakt_id = int(match[1])
             found = None if trakt_id in self.not_found_shows else self.shows.get(trakt_id)
@@ -407,6 +429,78 @@ class FakeTrakt:
             trakt_id = int(match[1])
             found = None if trakt_id in self.not_found_movies else self.movies.get(trakt_id)
         return NOT_FOUND if found is None else _json_answer(200, found)
+
+    def _search(self, id_kind: str, external_id: str, query: str) -> list[dict[str, Any]]:
+        results = self.search.get((id_kind, external_id), [])
+        wanted = {kind for value in parse_qs(query).get("type", []) for kind in value.split(",") if kind}
+        if not wanted or (id_kind, external_id) in self.search_ignores_type:
+            return results
+        return [result for result in results if result.get("type") in wanted]
+
+    def serve_sources(self, folder: Path = SOURCES) -> FakeTrakt:
+        """Serve the mapping-source files in ``folder`` at ``/sources/<file name>``."""
+        for path in sorted(folder.iterdir()):
+            if path.name in SOURCE_TYPES:
+                self.static[f"/sources/{path.name}"] = (200, path.read_bytes(), SOURCE_TYPES[path.name])
+        return self
+
+    def synthesize_search(self, rows: Iterable[AnimeListsRow]) -> FakeTrakt:
+        """Search answers, shows, seasons and movies for the TMDB/TVDB/IMDb ids of Anime-Lists rows.
+
+        A TMDB tv id X is the show ``SEARCH_SHOW_BASE + X`` with seasons 0 to the highest season the rows
+        give it; a TMDB movie id Y the movie ``SEARCH_MOVIE_BASE + Y``; an IMDb id ttZ (of a row without
+        a TMDB id) the movie ``SEARCH_IMDB_BASE + Z``. Stable variety, by the TMDB id: every
+        ``SEARCH_EMPTY_EVERY``-th TMDB search answers ``[]`` (its TVDB search still finds the show), every
+        ``SEARCH_SEVERAL_EVERY``-th answers two shows, every ``SEARCH_WRONG_TYPE_EVERY``-th answers a
+        movie whatever the type asked, and every ``SEASON_GAP_EVERY``-th show lacks its highest season.
+        """
+        highest: dict[int, int] = {}
+        tvdb_of: dict[int, int] = {}
+        names: dict[int, str] = {}
+        for row in rows:
+            if row.tmdb_tv is not None:
+                highest[row.tmdb_tv] = max(highest.get(row.tmdb_tv, 0), row.tmdb_season or 0)
+                names.setdefault(row.tmdb_tv, row.name)
+                if row.tvdb_id is not None:
+                    tvdb_of.setdefault(row.tmdb_tv, row.tvdb_id)
+            elif len(row.tmdb_movies) == 1:
+                tmdb = row.tmdb_movies[0]
+                self._search_movie(("tmdb", str(tmdb)), SEARCH_MOVIE_BASE + tmdb, row.name, tmdb, None)
+            elif len(row.imdb_ids) == 1 and row.imdb_ids[0][2:].isdigit():
+                imdb = row.imdb_ids[0]
+                self._search_movie(("imdb", imdb), SEARCH_IMDB_BASE + int(imdb[2:]), row.name, None, imdb)
+        for tmdb, top in sorted(highest.items()):
+            self._search_show(tmdb, tvdb_of.get(tmdb), names[tmdb], top)
+        return self
+
+    def _search_show(self, tmdb: int, tvdb: int | None, name: str, top: int) -> None:
+        trakt_id = SEARCH_SHOW_BASE + tmdb
+        ids = {"trakt": trakt_id, "slug": f"show-{trakt_id}", "tvdb": tvdb, "imdb": None, "tmdb": tmdb, "tvrage": None}
+        show = {"title": name, "year": _year(tmdb, 1990, 36), "ids": ids}
+        self.shows.setdefault(trakt_id, show)
+        last = top - 1 if top > 1 and tmdb % SEASON_GAP_EVERY == 0 else top
+        self.seasons.setdefault(trakt_id, synthetic_seasons(trakt_id, last))
+        found = [{"type": "show", "score": 1000, "show": show}]
+        if tvdb is not None:
+            self.search.setdefault(("tvdb", str(tvdb)), found)
+        key = ("tmdb", str(tmdb))
+        if tmdb % SEARCH_EMPTY_EVERY == 0:
+            self.search.setdefault(key, [])
+        elif tmdb % SEARCH_SEVERAL_EVERY == 0:
+            twin = {**show, "ids": {**ids, "trakt": trakt_id + 1, "slug": f"show-{trakt_id + 1}"}}
+            self.search.setdefault(key, [*found, {"type": "show", "score": 1000, "show": twin}])
+        elif tmdb % SEARCH_WRONG_TYPE_EVERY == 0:
+            movie = {"title": name, "year": show["year"], "ids": {"trakt": SEARCH_MOVIE_BASE + tmdb, "tmdb": tmdb}}
+            self.search.setdefault(key, [{"type": "movie", "score": 1000, "movie": movie}])
+            self.search_ignores_type.add(key)
+        else:
+            self.search.setdefault(key, found)
+
+    def _search_movie(self, key: tuple[str, str], trakt_id: int, name: str, tmdb: int | None, imdb: str | None) -> None:
+        ids = {"trakt": trakt_id, "slug": f"movie-{trakt_id}", "imdb": imdb, "tmdb": tmdb}
+        movie = {"title": name, "year": _year(trakt_id, 1970, 56), "ids": ids}
+        self.movies.setdefault(trakt_id, movie)
+        self.search.setdefault(key, [{"type": "movie", "score": 1000, "movie": movie}])
 
 
 class _Server(ThreadingHTTPServer):
@@ -475,7 +569,7 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send_cut(
                     fake._fault_answer(fault)
                     if fault.status is not None or fault.body is not None
-                    else fake._trakt_answer(self.command, path, headers)
+                    else fake._trakt_answer(self.command, path, headers, query)
                 )
                 return
             if fault.replaces_answer:
@@ -485,7 +579,7 @@ class _Handler(BaseHTTPRequestHandler):
             status, body, content_type = fake.static[path]
             self._send(_Answer(status, body, {}, content_type))
             return
-        self._send(fake._trakt_answer(self.command, path, headers))
+        self._send(fake._trakt_answer(self.command, path, headers, query))
 
     def _drain_body(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -626,15 +720,16 @@ def _reason(status: int) -> str:
 
 
 def build_local_fake(**options: Any) -> FakeTrakt:
-    """The fake the CLI serves: the sample, synthesized upstream answers and the upstream lists."""
+    """The fake the CLI serves: the sample, synthesized upstream answers, the upstream lists, and the
+    mapping sources with search answers for their ids."""
     tv_bytes, movies_bytes = UPSTREAM_TV.read_bytes(), UPSTREAM_MOVIES.read_bytes()
     fake = FakeTrakt.from_sample(SAMPLE, **options)
     fake.synthesize(json.loads(tv_bytes), json.loads(movies_bytes))
+    fake.serve_sources(SOURCES)
+    if (SOURCES / anime_lists.FILE).is_file():  # search answers for the ids the demo's sources name
+        fake.synthesize_search(anime_lists.parse((SOURCES / anime_lists.FILE).read_bytes()))
     fake.static["/db/tv.json"] = (200, tv_bytes, JSON_TYPE)
     fake.static["/db/movies.json"] = (200, movies_bytes, JSON_TYPE)
-    for name in SOURCE_FILES.values():
-        if (SOURCES / name).is_file():
-            fake.static[f"/sources/{name}"] = (200, (SOURCES / name).read_bytes(), _STATIC_TYPES[Path(name).suffix])
     return fake
 
 

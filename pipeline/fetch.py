@@ -1,7 +1,9 @@
-"""Workflow step 1: download the upstream lists, check them, store them under ``.cache/upstream/``.
+"""Workflow step 1: download the upstream lists and the mapping sources, check them, store them under ``.cache/``.
 
 Both lists are downloaded and checked before either is stored, so a bad download (an HTML error
-page, truncated JSON, an empty list) leaves the previous files in place.
+page, truncated JSON, an empty list) leaves the previous files in place and fails the step.
+Each mapping source is checked by its parser and stored on its own; a bad one keeps its previous
+copy, is recorded in ``.cache/sources/status.json`` and only makes discover skip the night.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.jsonio import write_bytes_atomic
 from pipeline.models import KINDS, UPSTREAM_FILE, Kind
+from pipeline.sources.catalog import SOURCES, write_status
 
 logger = logging.getLogger(__name__)
 
@@ -26,10 +29,12 @@ ATTEMPTS = 3
 OFFLINE = "`uv run python -m pipeline --demo` runs the whole chain offline"
 
 
-def download(session: requests.Session, url: str, kind: Kind, config: Config) -> bytes:
-    """The body of a 200 answer, retrying connection faults and 5xx a few times."""
-    hint = f"check {URL_VARIABLE[kind]}"
-    problem = ""
+def download(session: requests.Session, url: str, what: str, variable: str, config: Config) -> bytes:
+    """The body of a 200 answer, retrying connection faults and 5xx a few times.
+
+    ``what`` names the file in the error ("upstream tv.json"), ``variable`` the setting that gives its URL.
+    """
+    problem, hint = "", f"check {variable}"
     for attempt in range(ATTEMPTS):
         if attempt:
             time.sleep(2.0 * attempt)
@@ -37,14 +42,14 @@ def download(session: requests.Session, url: str, kind: Kind, config: Config) ->
             response = session.get(url, timeout=config.download_timeout)
         except requests.RequestException as exc:
             problem = f"cannot reach {url}: {type(exc).__name__}"
-            hint = f"check your network, or set {URL_VARIABLE[kind]} to a reachable copy; {OFFLINE}"
+            hint = f"check your network, or set {variable} to a reachable copy; {OFFLINE}"
             continue
         if response.status_code == 200:
             return response.content
-        problem, hint = f"HTTP {response.status_code} from {url}", f"check {URL_VARIABLE[kind]}"
+        problem, hint = f"HTTP {response.status_code} from {url}", f"check {variable}"
         if response.status_code < 500:
             break
-    raise PipelineError(f"upstream {UPSTREAM_FILE[kind]}: {problem} ({hint})")
+    raise PipelineError(f"{what}: {problem} ({hint})")
 
 
 def fetch(config: Config) -> dict[Kind, upstream.UpstreamList]:
@@ -53,7 +58,9 @@ def fetch(config: Config) -> dict[Kind, upstream.UpstreamList]:
     checked: dict[Kind, upstream.UpstreamList] = {}
     with requests.Session() as session:
         for kind in KINDS:
-            payloads[kind] = download(session, urls[kind], kind, config)
+            payloads[kind] = download(
+                session, urls[kind], f"upstream {UPSTREAM_FILE[kind]}", URL_VARIABLE[kind], config
+            )
             checked[kind] = upstream.check(
                 payloads[kind], kind, where=UPSTREAM_FILE[kind], hint=f"check {URL_VARIABLE[kind]}"
             )
@@ -72,16 +79,43 @@ def fetch(config: Config) -> dict[Kind, upstream.UpstreamList]:
     return checked
 
 
+def fetch_sources(config: Config) -> dict[str, str | None]:
+    """Download, check and store each mapping source; returns the problem of each (None: stored).
+
+    Never raises for a bad source: the previous copy stays and discover skips the night.
+    """
+    problems: dict[str, str | None] = {}
+    with requests.Session() as session:
+        for source in SOURCES:
+            try:
+                payload = download(session, source.url(config), source.file, source.variable, config)
+                rows = source.parse(payload)
+            except PipelineError as exc:
+                problems[source.file] = str(exc)
+                logger.warning("fetch: %s; the previous copy is kept and discovery skips this night", exc)
+                continue
+            write_bytes_atomic(config.sources_dir / source.file, payload)
+            problems[source.file] = None
+            logger.info("fetch: %s: %s rows stored in %s", source.file, f"{len(rows):,}", config.sources_dir)
+    write_status(config.sources_dir, problems)
+    return problems
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline.fetch",
-        description="Download the upstream anitrakt lists into .cache/upstream/ (URLs from ANITRAKT_TV_URL, "
-        "ANITRAKT_MOVIES_URL or pipeline/config.yaml).",
+        description="Download the upstream anitrakt lists into .cache/upstream/ and the mapping sources into "
+        ".cache/sources/ (URLs from ANITRAKT_TV_URL, ANITRAKT_MOVIES_URL, ANIME_LISTS_URL, ANIME_IDS_URL, "
+        "SHINKRO_TVDB_URL or pipeline/config.yaml).",
     )
-    parser.parse_args(argv)
+    parser.add_argument("--no-sources", action="store_true", help="skip the mapping sources (no discovery)")
+    args = parser.parse_args(argv)
     logs.setup()
     try:
-        fetch(load_config())
+        config = load_config()
+        fetch(config)
+        if not args.no_sources:
+            fetch_sources(config)
     except PipelineError as exc:
         logger.error("fetch: %s", exc)
         return 1

@@ -7,6 +7,9 @@ from typing import Any, Literal
 
 Kind = Literal["shows", "movies"]
 KINDS: tuple[Kind, ...] = ("shows", "movies")
+# Where a published entry's mapping came from (its top-level "origin" key).
+Origin = Literal["upstream", "override", "discovered", "imported"]
+ORIGINS: tuple[Origin, ...] = ("upstream", "override", "discovered", "imported")
 
 # Upstream list, output file and not-found file of each kind.
 UPSTREAM_FILE: dict[Kind, str] = {"shows": "tv.json", "movies": "movies.json"}
@@ -32,6 +35,7 @@ class Mapping:
     season: int | None  # shows only
     source: str  # where it came from, for messages: "tv.json[12]" or "override_tv.json[0]"
     override_title: str | None = None  # the override's trakt.title, to spot mistyped ids
+    origin: Origin = "upstream"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,13 +69,23 @@ class Movie:
     imdb: str | None
 
 
-def _both_layouts(myanimelist: dict[str, Any], trakt: dict[str, Any]) -> dict[str, Any]:
-    """The spec's entry, then ``trakt``'s release year and external ids again at the predecessor's place."""
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SearchHit:
+    """One result of Trakt's search by external id."""
+
+    type: str  # "show", "movie", "episode", ...
+    trakt_id: int | None  # of the show or movie the result names; None when it has none
+    title: str | None
+
+
+def _both_layouts(myanimelist: dict[str, Any], trakt: dict[str, Any], origin: str) -> dict[str, Any]:
+    """The spec's entry, ``trakt``'s release year and external ids again at the predecessor's place, the origin."""
     return {
         "myanimelist": myanimelist,
         "trakt": trakt,
         "release_year": trakt["release_year"],
         "externals": dict(trakt["externals"]),  # equal to trakt's, not the same object
+        "origin": origin,
     }
 
 
@@ -95,6 +109,7 @@ def show_entry(mapping: Mapping, show: Show, season: Season | None) -> dict[str,
             },
             "externals": {"tvdb": show.tvdb, "tmdb": show.tmdb, "imdb": show.imdb, "tvrage": show.tvrage},
         },
+        mapping.origin,
     )
 
 
@@ -110,16 +125,17 @@ def movie_entry(mapping: Mapping, movie: Movie) -> dict[str, Any]:
             "release_year": movie.year,
             "externals": {"tmdb": movie.tmdb, "imdb": movie.imdb},
         },
+        mapping.origin,
     )
 
 
-def republished(entry: dict[str, Any]) -> dict[str, Any]:
+def republished(entry: dict[str, Any], origin: Origin) -> dict[str, Any]:
     """A previously published output entry in today's layout (its top-level copies made from ``trakt``).
 
-    For entries kept as they were (a failed refresh), which may predate the top-level copies. Keys
-    other than ``myanimelist``, ``trakt`` and the copies keep their values and come after them.
+    For entries kept as they were (a failed refresh), which may predate the top-level copies or the
+    origin: an entry without one gets ``origin``, its mapping's; one that has one keeps it.
     """
-    rebuilt = _both_layouts(entry["myanimelist"], entry["trakt"])
+    rebuilt = _both_layouts(entry["myanimelist"], entry["trakt"], str(entry.get("origin", origin)))
     return {**rebuilt, **{key: value for key, value in entry.items() if key not in rebuilt}}
 
 

@@ -12,10 +12,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline import logs
+from pipeline import candidates, logs
+from pipeline.candidates import Discovery
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json, write_bytes_atomic
+from pipeline.models import ORIGINS
 
 logger = logging.getLogger(__name__)
 LISTED = 20  # ids listed per line before "and N more"
@@ -99,6 +101,60 @@ def render(summary: dict[str, Any]) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+REVIEW_LISTED = 30  # review-queue rows shown
+
+
+def render_discovery(discovery: Discovery | None, summary: dict[str, Any]) -> str:
+    """Discovery: what was proposed and published, what was dropped by which rule, what to review."""
+    lines = ["### Discovery", ""]
+    origins = summary.get("origins", {})
+    if origins:
+        lines += ["| file | upstream | override | discovered | imported |", "| --- | ---: | ---: | ---: | ---: |"]
+        lines += [
+            f"| `{name}` | " + " | ".join(f"{counts.get(o, 0):,}" for o in ORIGINS) + " |"
+            for name, counts in origins.items()
+        ]
+        lines += ["", f"Discovered mappings from {summary.get('discovered_from', '?')}.", ""]
+    if discovery is None:
+        return "\n".join([*lines, "Discovery has not run (`uv run python -m pipeline.discover`).", ""])
+    if discovery.status != "ok":
+        lines += [
+            f"**Discovery skipped** ({discovery.generated}); the discovered entries published before are kept:",
+            "",
+        ]
+        return "\n".join([*lines, *[f"- {warning}" for warning in discovery.warnings], ""])
+    counts = discovery.counts
+    lines += [
+        f"Discovery of {discovery.generated}: {len(discovery.of_kind('shows')):,} shows and"
+        f" {len(discovery.of_kind('movies')):,} movies discovered, of {counts.get('proposed', 0):,} claims the"
+        f" rules kept among {counts.get('known', 0):,} MAL ids the sources know"
+        f" ({counts.get('already_mapped', 0):,} mapped already); {counts.get('requests', 0):,}"
+        f" Trakt requests, {counts.get('from_cache', 0):,} answers from cache.",
+        "",
+    ]
+    by_rule: dict[str, list[int]] = {}
+    for dropped in discovery.dropped:
+        by_rule.setdefault(dropped["rule"], []).append(dropped["mal_id"])
+    if by_rule:
+        lines += ["| dropped by rule | count | MAL ids |", "| --- | ---: | --- |"]
+        lines += [f"| `{rule}` | {len(ids):,} | {_ids(ids)} |" for rule, ids in sorted(by_rule.items())]
+        lines.append("")
+    review = [d for d in discovery.dropped if d.get("review")]
+    lines += _listing(
+        "Review queue (split-cour-like and type conflicts: candidates for overrides)",
+        review[:REVIEW_LISTED],
+        lambda r: f"{r['kind']} MAL {r['mal_id']}: `{r['rule']}`: {r['detail']}",
+    )
+    if len(review) > REVIEW_LISTED:
+        lines += [f"and {len(review) - REVIEW_LISTED:,} more in `.cache/candidates.json`.", ""]
+    lines += _listing(
+        "Discovered but not published (Trakt 404 or season missing)",
+        summary.get("discovered_dropped", []),
+        lambda r: f"{r['kind']} MAL {r['mal_id']} {r['title']!r} -> trakt {r['trakt_id']}: {r['reason']}",
+    )
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m pipeline.report",
@@ -116,7 +172,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise PipelineError(
                 f"{path}: no run summary: the last enrich did not finish (its log says why), or never ran"
             )
-        text = render(summary)
+        text = render(summary) + "\n" + render_discovery(candidates.read(config.candidates), summary)
         write_bytes_atomic(config.run_report, text.encode("utf-8"))  # the release notes, and the issue's
     except PipelineError as exc:
         logger.error("report: %s", exc)

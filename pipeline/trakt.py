@@ -18,6 +18,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Generic, Literal, NoReturn, TypeVar
 
 import requests
@@ -26,7 +27,8 @@ from requests_cache import CachedSession
 
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.models import Movie, Season, Show
+from pipeline.jsonio import load_json, write_json
+from pipeline.models import Movie, SearchHit, Season, Show
 
 logger = logging.getLogger(__name__)
 
@@ -139,6 +141,19 @@ class RateLimiter:
         with self._lock:
             self._in_flight = max(0, self._in_flight - 1)
             self._answered.append(self._clock())
+
+    def ages(self) -> list[float]:
+        """How long ago each answer still in the window arrived, oldest first (for the next process)."""
+        with self._lock:
+            now = self._clock()
+            return [now - at for at in self._answered if at > now - self._period]
+
+    def seed(self, ages: list[float]) -> None:
+        """Count answers an earlier process received ``ages`` seconds ago, as if this limiter had."""
+        with self._lock:
+            now = self._clock()
+            earlier = sorted(now - age for age in ages if 0 <= age < self._period)
+            self._answered = deque(sorted([*earlier, *self._answered]))
 
     def block_for(self, seconds: float) -> None:
         with self._lock:
@@ -269,6 +284,24 @@ def parse_movie(data: Any) -> Movie:
     )
 
 
+def parse_search(data: Any) -> list[SearchHit]:
+    """A search answer: a list of ``{"type": "show", "score": ..., "show": {... "ids": {"trakt": ...}}}``."""
+    if not isinstance(data, list):
+        raise TypeError(f"expected a list of results, got {type(data).__name__}")
+    hits = []
+    for item in data:
+        kind = str(item.get("type", ""))
+        named = item.get(kind)
+        named = named if isinstance(named, dict) else {}
+        ids = named.get("ids")
+        ids = ids if isinstance(ids, dict) else {}
+        title = named.get("title")
+        hits.append(
+            SearchHit(type=kind, trakt_id=_int_id(ids.get("trakt")), title=title if isinstance(title, str) else None)
+        )
+    return hits
+
+
 def _seconds_header(response: requests.Response) -> float | None:
     """How long Trakt asks us to wait: ``Retry-After`` seconds, else ``X-Ratelimit``'s ``until``."""
     retry_after = response.headers.get("Retry-After", "").strip()
@@ -314,13 +347,35 @@ class TraktClient:
                 "User-Agent": USER_AGENT,  # names the app to Trakt and its CDN, not a generic library
             }
         )
+        self._seed_window()
         self._answers: dict[str, tuple[Status, Any, str]] = {}
+        self._asking: dict[str, threading.Event] = {}  # paths being asked, so two threads never ask one twice
         self._failures_in_a_row = 0
         self._stopped: TraktUnavailable | None = None  # set once: every thread stops asking
         self._lock = threading.Lock()
 
     def close(self) -> None:
+        self._save_window()
         self.session.close()  # type: ignore[no-untyped-call]  # requests-cache leaves it untyped
+
+    @property
+    def _window_file(self) -> Path:
+        return self.config.trakt_cache.with_name("trakt-window.json")
+
+    def _seed_window(self) -> None:
+        """Steps run one after another (discover, then enrich): the calls the last one made in the
+        window still count for Trakt, so this client counts them too and never bursts past the limit."""
+        saved = load_json(self._window_file, missing={}) if self._window_file.exists() else {}
+        try:
+            elapsed = self.wall_clock() - float(saved.get("saved_at", 0.0))
+            self.limiter.seed([float(age) + elapsed for age in saved.get("ages", [])])
+        except (AttributeError, TypeError, ValueError, PipelineError):
+            pass  # an unreadable window only costs a possible 429, which is retried
+
+    def _save_window(self) -> None:
+        ages = self.limiter.ages()
+        if ages or self._window_file.exists():
+            write_json(self._window_file, {"saved_at": self.wall_clock(), "ages": [round(a, 3) for a in ages]})
 
     def prune(self) -> None:
         """Drop answers past their refresh slot: ids that left the lists, refreshes that failed."""
@@ -334,6 +389,12 @@ class TraktClient:
 
     def movie(self, trakt_id: int) -> Answer[Movie]:
         return self._parsed(f"/movies/{trakt_id}", parse_movie)
+
+    def search(
+        self, id_kind: Literal["tmdb", "tvdb", "imdb"], external_id: int | str, wanted: Literal["show", "movie"]
+    ) -> Answer[list[SearchHit]]:
+        """Trakt's search by external id, for one type. ``[]`` is cached like a 404: asked again on its slot."""
+        return self._parsed(f"/search/{id_kind}/{external_id}?type={wanted}", parse_search)
 
     def _parsed(self, path: str, parse: Callable[[Any], T]) -> Answer[T]:
         status, body, detail = self._answer(path)
@@ -370,11 +431,26 @@ class TraktClient:
         return True
 
     def _answer(self, path: str) -> tuple[Status, Any, str]:
-        if path not in self._answers:
-            self._answers[path] = self._fetch(path)
-            if self._answers[path][0] == "failed":
-                self.stats.add("failed")
-                logger.warning("enrich: %s failed for good: %s", path, self._answers[path][2])
+        """The answer for ``path``; threads asking the same path at once wait for the first one's."""
+        if path in self._answers:
+            return self._answers[path]
+        with self._lock:
+            asking = self._asking.get(path)
+            first = asking is None
+            if asking is None:
+                asking = self._asking[path] = threading.Event()
+        if not first:
+            asking.wait()
+            if path in self._answers:
+                return self._answers[path]
+        try:
+            if path not in self._answers:
+                self._answers[path] = self._fetch(path)
+                if self._answers[path][0] == "failed":
+                    self.stats.add("failed")
+                    logger.warning("enrich: %s failed for good: %s", path, self._answers[path][2])
+        finally:
+            asking.set()
         return self._answers[path]
 
     def _key(self, path: str) -> str:

@@ -1,8 +1,8 @@
 """Step: check ``output/`` and ``overrides/`` against ``schemas/`` and the invariants a schema cannot state.
 
 Every problem is one line, ``<file>: <JSON path>: <what is wrong>``; all of them are printed, then the
-step exits 1. ``load_overrides`` is the same check for ``pipeline.enrich``, which refuses to start on
-a malformed override file.
+step exits 1. The checks themselves live in ``pipeline.checks`` (published files) and
+``pipeline.overrides`` (override files, which enrich and discover refuse to start on when malformed).
 """
 
 from __future__ import annotations
@@ -13,67 +13,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline import logs, schemas
-from pipeline.checks import (
-    OUTPUT_MAL_ID,
-    RESTORE,
-    dig,
-    duplicates,
-    entries,
-    location,
-    mal_ids,
-    read_file,
-    read_outputs,
-    validate_outputs,
-)
+from pipeline import logs
+from pipeline.checks import RESTORE, read_outputs, validate_outputs
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
-from pipeline.models import KINDS, OUTPUT_FILE, OVERRIDE_FILE
+from pipeline.models import KINDS, OUTPUT_FILE
+from pipeline.overrides import check_overrides as _overrides
 
 logger = logging.getLogger(__name__)
-
-
-def _overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
-    """Problems of the override files, and the files that could be read, by name (a missing one is [])."""
-    found: list[str] = []
-    files: dict[str, Any] = {}
-    targets: dict[tuple[int, str], tuple[str, int]] = {}  # (MAL id, trakt.type) -> (file, position)
-    for name in OVERRIDE_FILE.values():
-        path = overrides_dir / name
-        read = read_file(path)
-        data, unreadable = ([], []) if read is None else read
-        found += unreadable or schemas.problems(data, name, where=str(path))
-        if unreadable:
-            continue
-        files[name] = data
-        overrides = entries(files, name)
-        ids = mal_ids(overrides, OUTPUT_MAL_ID)
-        found += duplicates(str(path), ids, OUTPUT_MAL_ID, "keep one override per MAL id")
-        for position, mal_id in ids:
-            kind = dig(overrides[position], ("trakt", "type"))
-            if kind not in KINDS:
-                continue  # the schema reports it
-            other, at = targets.setdefault((mal_id, kind), (name, position))
-            if other != name:
-                found.append(
-                    f"{path}: {location(position, OUTPUT_MAL_ID)}: MAL id {mal_id} with trakt.type {kind!r} is "
-                    f"also overridden in {overrides_dir / other} at $[{at}]; which one applies is ambiguous, "
-                    "keep one"
-                )
-    return found, files
 
 
 def validate_overrides(overrides_dir: Path) -> list[str]:
     """Every problem of the override files in ``overrides_dir``; a missing file counts as ``[]``."""
     return _overrides(overrides_dir)[0]
-
-
-def load_overrides(overrides_dir: Path) -> list[tuple[str, dict[str, Any]]]:
-    """(file name, override) pairs in file order; PipelineError listing every problem when there is one."""
-    found, files = _overrides(overrides_dir)
-    if found:
-        raise PipelineError("\n".join(found))
-    return [(name, override) for name in OVERRIDE_FILE.values() for override in files[name]]
 
 
 def validate_all(config: Config) -> list[str]:

@@ -15,6 +15,11 @@ from pipeline.fake_trakt import UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 from pipeline.models import KINDS, UPSTREAM_FILE, Kind
 
 API_KEY = "test-key-5f0c1d9e8b7a"
+SOURCE_VARIABLES = {  # variable -> the path the fake serves the mapping source at (FakeTrakt.serve_sources)
+    "ANIME_LISTS_URL": "/sources/anime-list-master.xml",
+    "ANIME_IDS_URL": "/sources/anime_ids.json",
+    "SHINKRO_TVDB_URL": "/sources/tvdb-mal.yaml",
+}
 
 
 def real_lists() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -28,7 +33,14 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # One lookup at a time, so tests that count requests around a fault are deterministic; the
     # full-chain test and tests/test_concurrency.py run with several.
     monkeypatch.setenv("TRAKT_CONCURRENCY", "1")
-    for variable in ("TRAKT_API_KEY", "TRAKT_API_URL", "ANITRAKT_TV_URL", "ANITRAKT_MOVIES_URL", "GITHUB_STEP_SUMMARY"):
+    for variable in (
+        "TRAKT_API_KEY",
+        "TRAKT_API_URL",
+        "ANITRAKT_TV_URL",
+        "ANITRAKT_MOVIES_URL",
+        "GITHUB_STEP_SUMMARY",
+        *SOURCE_VARIABLES,
+    ):
         monkeypatch.delenv(variable, raising=False)
     (tmp_path / "overrides").mkdir()
     for name in ("override_tv.json", "override_movies.json"):
@@ -58,6 +70,9 @@ def make_config(fake: FakeTrakt, **changes: Any) -> Config:
         api_url=fake.url,
         tv_url=f"{fake.url}/db/tv.json",
         movies_url=f"{fake.url}/db/movies.json",
+        anime_lists_url=fake.url + SOURCE_VARIABLES["ANIME_LISTS_URL"],
+        anime_ids_url=fake.url + SOURCE_VARIABLES["ANIME_IDS_URL"],
+        shinkro_tvdb_url=fake.url + SOURCE_VARIABLES["SHINKRO_TVDB_URL"],
         timeout=2.0,
         backoff=0.01,
         backoff_max=0.05,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -54,12 +55,14 @@ def test_demo_runs_the_chain_offline_and_writes_nothing_to_the_checkout(tmp_path
     output, cache = Path(match[1]), Path(match[2])
     assert output.parent.parent == tmp_path  # a new directory under TMPDIR
     assert validate_outputs(output) == []
+    shows = json.loads((output / "tv_ex.json").read_text(encoding="utf-8"))
+    assert {"upstream", "discovered"} <= {entry["origin"] for entry in shows}  # the discover step ran too
     assert (cache / "trakt.sqlite").exists()
     assert "## extended-anitrakt run" in result.stdout
     requests = int(re.search(r"Trakt: \*\*([\d,]+) requests\*\* made", result.stdout)[1].replace(",", ""))  # type: ignore[index]
     assert requests > 7000  # the full real lists, each Trakt id asked
     # progress as a real run shows it off a terminal: a line with the counts at the end of the lookups
-    assert re.search(r"^enrich: ([\d,]+)/\1 Trakt ids, [\d,]+ requests, 0 from cache$", result.stderr, re.M)
+    assert re.search(r"^enrich: ([\d,]+)/\1 Trakt ids, [\d,]+ requests, [\d,]+ from cache$", result.stderr, re.M)
 
 
 def test_demo_refuses_an_api_key() -> None:

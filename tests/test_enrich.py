@@ -51,7 +51,7 @@ def test_show_entry_has_the_spec_keys_in_order(workdir: Path, fake: FakeTrakt) -
     write_upstream(workdir, [tv_entry(1, 10, season=2, title="Kaguya")], [])
     run(fake)
     entry = read(workdir, "tv_ex.json")[0]
-    assert list(entry) == ["myanimelist", "trakt", "release_year", "externals"]
+    assert list(entry) == ["myanimelist", "trakt", "release_year", "externals", "origin"]
     assert entry["release_year"] == entry["trakt"]["release_year"] == 2020
     assert (
         entry["externals"]
@@ -110,8 +110,9 @@ def test_empty_and_zero_ids_and_missing_year_publish_as_null(workdir: Path, fake
         },
         "release_year": 2001,
         "externals": {"tmdb": None, "imdb": None},
+        "origin": "upstream",
     }
-    assert list(film) == ["myanimelist", "trakt", "release_year", "externals"]
+    assert list(film) == ["myanimelist", "trakt", "release_year", "externals", "origin"]
 
 
 def test_output_is_sorted_by_mal_id_and_byte_stable(workdir: Path, fake: FakeTrakt) -> None:
@@ -447,3 +448,37 @@ def test_meta_is_not_written_from_one_list_alone(workdir: Path, fake: FakeTrakt)
     run(fake)
     assert read(workdir, "movies_ex.json")
     assert not (workdir / "output" / "meta.json").exists()
+
+
+def test_every_entry_says_where_its_mapping_comes_from(workdir: Path, fake: FakeTrakt) -> None:
+    """``origin`` is the last key: "upstream" for the upstream lists, "override" for overrides/."""
+    add_show(fake, 10, 1)
+    add_show(fake, 11, 1)
+    write_upstream(workdir, [tv_entry(1, 10), tv_entry(2, 10)], [])
+    override = {
+        "myanimelist": {"title": "Corrected", "id": 2},
+        "trakt": {"title": "Show 11", "id": 11, "type": "shows", "season": {"number": 1}},
+    }
+    (workdir / "overrides" / "override_tv.json").write_text(json.dumps([override]))
+    run(fake)
+    assert [(e["myanimelist"]["id"], list(e)[-1], e["origin"]) for e in read(workdir, "tv_ex.json")] == [
+        (1, "origin", "upstream"),
+        (2, "origin", "override"),
+    ]
+
+
+def test_a_stale_entry_published_before_origin_existed_gets_its_mappings_origin(workdir: Path, fake: FakeTrakt) -> None:
+    """The first night after the upgrade, an entry whose refresh fails keeps its data and is still valid."""
+    from pipeline.validate import validate_outputs
+
+    add_show(fake, 10, 1)
+    write_upstream(workdir, [tv_entry(1, 10)], [])
+    run(fake)
+    old = read(workdir, "tv_ex.json")
+    del old[0]["origin"]
+    (workdir / "output" / "tv_ex.json").write_text(json.dumps(old, indent=2) + "\n")
+    fake.add_fault(Fault(status=500, path=r"^/shows/10"))
+    summary = run(fake, Options(progress=False, force=True), max_retries=0)
+    assert [s["mal_id"] for s in summary["stale"]] == [1]
+    assert read(workdir, "tv_ex.json") == [{**old[0], "origin": "upstream"}]
+    assert [p for p in validate_outputs(workdir / "output") if "tv_ex.json" in p] == []

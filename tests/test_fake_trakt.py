@@ -285,6 +285,7 @@ def test_cli_serves_the_fixtures_and_prints_the_environment() -> None:
             f"export SHINKRO_TVDB_URL={url}/sources/tvdb-mal.yaml",
             "export TRAKT_API_KEY=local-fake-key",
         ]
+        assert requests.get(f"{url}/sources/anime_ids.json", timeout=2).json()["1"]["mal_id"] == 290
         tv = requests.get(f"{url}/db/tv.json", timeout=2)
         show = requests.get(f"{url}/shows/30857", headers={**HEADERS, "trakt-api-key": "local-fake-key"}, timeout=2)
         assert tv.json()[0]["trakt_id"] == 30857

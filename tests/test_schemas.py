@@ -23,7 +23,7 @@ def with_copies(myanimelist: dict[str, Any], trakt: dict[str, Any], changes: dic
     one message, about ``trakt``.
     """
     entry = {"myanimelist": myanimelist, "trakt": {**trakt, **changes}}
-    return {**entry, "release_year": trakt["release_year"], "externals": dict(trakt["externals"])}
+    return {**entry, "release_year": trakt["release_year"], "externals": dict(trakt["externals"]), "origin": "upstream"}
 
 
 def show(mal_id: int = 1, **trakt: Any) -> dict[str, Any]:

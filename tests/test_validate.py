@@ -11,7 +11,8 @@ import pytest
 from pipeline.checks import RESTORE
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
-from pipeline.validate import load_overrides, main, validate_all, validate_outputs, validate_overrides
+from pipeline.overrides import load_overrides
+from pipeline.validate import main, validate_all, validate_outputs, validate_overrides
 
 
 def show(mal_id: int, *, split: bool = False, **trakt: Any) -> dict[str, Any]:
@@ -30,6 +31,7 @@ def show(mal_id: int, *, split: bool = False, **trakt: Any) -> dict[str, Any]:
             "season": season,
             "externals": {"tvdb": 1, "tmdb": None, "imdb": "tt0213338", "tvrage": None},
         },
+        "origin": "upstream",
     }
     return with_copies(entry, trakt)
 
@@ -45,6 +47,7 @@ def movie(mal_id: int, **trakt: Any) -> dict[str, Any]:
             "release_year": None,
             "externals": {"tmdb": 11299, "imdb": None},
         },
+        "origin": "upstream",
     }
     return with_copies(entry, trakt)
 

@@ -1,0 +1,115 @@
+"""The candidates file: what discover proposes for the MAL ids upstream lacks, for enrich and the report.
+
+``.cache/candidates.json`` (``config.candidates``)::
+
+    {"generated": "2026-11-22T03:23:00Z",   # when discover ran
+     "status": "ok" | "skipped",            # skipped: a source or Trakt failed; nothing was proposed
+     "warnings": ["..."],                   # why it was skipped, for the report
+     "shows": [{"mal_id", "title", "trakt_id", "season", "evidence"}],
+     "movies": [{"mal_id", "title", "trakt_id", "evidence"}],
+     "dropped": [{"mal_id", "kind", "rule", "detail", "review"}],
+     "counts": {"known": ..., "already_mapped": ..., "proposed": ..., "searched": ...}}
+
+Enrich publishes the candidates after upstream and the overrides (never over them); when the file is
+missing or skipped, it keeps the discovered entries it published last time instead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pipeline.errors import PipelineError
+from pipeline.jsonio import load_json, write_json
+from pipeline.models import Kind
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Candidate:
+    kind: Kind
+    mal_id: int
+    title: str
+    trakt_id: int
+    season: int | None  # shows only
+    evidence: str  # where the mapping comes from, for the report and reviewers
+
+    def as_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"mal_id": self.mal_id, "title": self.title, "trakt_id": self.trakt_id}
+        if self.kind == "shows":
+            entry["season"] = self.season
+        entry["evidence"] = self.evidence
+        return entry
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Discovery:
+    status: Literal["ok", "skipped"]
+    generated: str = ""
+    warnings: list[str] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+    dropped: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def of_kind(self, kind: Kind) -> list[Candidate]:
+        return [candidate for candidate in self.candidates if candidate.kind == kind]
+
+
+def from_published(kind: Kind, entry: dict[str, Any], evidence: str) -> Candidate:
+    """The mapping of a published discovered entry, to publish it again when discovery did not run."""
+    season = entry["trakt"].get("season")
+    return Candidate(
+        kind=kind,
+        mal_id=entry["myanimelist"]["id"],
+        title=entry["myanimelist"]["title"],
+        trakt_id=entry["trakt"]["id"],
+        season=season["number"] if isinstance(season, dict) else None,
+        evidence=evidence,
+    )
+
+
+def write(path: Path, discovery: Discovery) -> None:
+    write_json(
+        path,
+        {
+            "generated": discovery.generated,
+            "status": discovery.status,
+            "warnings": discovery.warnings,
+            "shows": [c.as_json() for c in discovery.of_kind("shows")],
+            "movies": [c.as_json() for c in discovery.of_kind("movies")],
+            "dropped": discovery.dropped,
+            "counts": discovery.counts,
+        },
+    )
+
+
+def read(path: Path) -> Discovery | None:
+    """The last discovery, or None when discover never ran here."""
+    data = load_json(path)
+    if data is None:
+        return None
+    try:
+        candidates = [
+            Candidate(
+                kind=kind,
+                mal_id=int(entry["mal_id"]),
+                title=str(entry["title"]),
+                trakt_id=int(entry["trakt_id"]),
+                season=int(entry["season"]) if kind == "shows" else None,
+                evidence=str(entry.get("evidence", "")),
+            )
+            for kind in ("shows", "movies")
+            for entry in data.get(kind, [])
+        ]
+        return Discovery(
+            status="ok" if data["status"] == "ok" else "skipped",
+            generated=str(data.get("generated", "")),
+            warnings=[str(w) for w in data.get("warnings", [])],
+            candidates=candidates,
+            dropped=list(data.get("dropped", [])),
+            counts=dict(data.get("counts", {})),
+        )
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise PipelineError(
+            f"{path}: not a candidates file ({type(exc).__name__}: {exc}); delete it and run pipeline.discover again"
+        ) from None

@@ -1,0 +1,52 @@
+"""The override files: checked against their schema and with each other; loaded for enrich and discover.
+
+Shared by three steps: validate reports the problems, enrich and discover refuse to start on them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pipeline import schemas
+from pipeline.checks import OUTPUT_MAL_ID, dig, duplicates, entries, location, mal_ids, read_file
+from pipeline.errors import PipelineError
+from pipeline.models import KINDS, OVERRIDE_FILE
+
+
+def check_overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
+    """Problems of the override files, and the files that could be read, by name (a missing one is [])."""
+    found: list[str] = []
+    files: dict[str, Any] = {}
+    targets: dict[tuple[int, str], tuple[str, int]] = {}  # (MAL id, trakt.type) -> (file, position)
+    for name in OVERRIDE_FILE.values():
+        path = overrides_dir / name
+        read = read_file(path)
+        data, unreadable = ([], []) if read is None else read
+        found += unreadable or schemas.problems(data, name, where=str(path))
+        if unreadable:
+            continue
+        files[name] = data
+        overrides = entries(files, name)
+        ids = mal_ids(overrides, OUTPUT_MAL_ID)
+        found += duplicates(str(path), ids, OUTPUT_MAL_ID, "keep one override per MAL id")
+        for position, mal_id in ids:
+            kind = dig(overrides[position], ("trakt", "type"))
+            if kind not in KINDS:
+                continue  # the schema reports it
+            other, at = targets.setdefault((mal_id, kind), (name, position))
+            if other != name:
+                found.append(
+                    f"{path}: {location(position, OUTPUT_MAL_ID)}: MAL id {mal_id} with trakt.type {kind!r} is "
+                    f"also overridden in {overrides_dir / other} at $[{at}]; which one applies is ambiguous, "
+                    "keep one"
+                )
+    return found, files
+
+
+def load_overrides(overrides_dir: Path) -> list[tuple[str, dict[str, Any]]]:
+    """(file name, override) pairs in file order; PipelineError listing every problem when there is one."""
+    found, files = check_overrides(overrides_dir)
+    if found:
+        raise PipelineError("\n".join(found))
+    return [(name, override) for name in OVERRIDE_FILE.values() for override in files[name]]

@@ -1,0 +1,296 @@
+"""The discovery rules, as pure functions of the parsed sources (no I/O, no Trakt).
+
+``propose`` joins the three sources by MAL id and keeps a claim only when it passes every rule; every
+other MAL id the sources know is either already mapped (upstream, override) or dropped with the rule
+that dropped it. ``check_search`` and ``check_seasons`` apply the rules that need Trakt's answers.
+
+Rule names, as the report shows them:
+
+- ``several-mal-ids``: one AniDB entry names several MAL ids (a split-cour-like case, to review)
+- ``several-anidb-entries``: one MAL id is on several AniDB entries
+- ``type-conflict``: the sources disagree on show or movie (to review)
+- ``no-tmdb-id``: a show with no TMDB tv id, or a movie with neither a TMDB movie id nor one IMDb id
+- ``absolute-numbering``, ``season-0``, ``no-season``: no season >= 1 to map to
+- ``numberings-disagree``: TMDB season != TVDB season, or Anime-IDs' TVDB id/season differs
+- ``shinkro-contradicts``: the MAL-keyed source names another TVDB id or season (or several seasons)
+- ``ids-disagree``: a movie's sources name different IMDb ids, or several TMDB movie ids
+- ``season-taken`` / ``movie-taken``: another MAL id (upstream, override) is on that show season / movie
+- ``shared-season`` / ``shared-movie``: two discovered MAL ids on one show season / movie (to review)
+- ``search-empty``, ``search-several``, ``search-wrong-type``, ``search-failed``: Trakt's search answer
+- ``season-missing``: Trakt's seasons of the show lack the season (never published as a split cour)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pipeline.models import SearchHit
+from pipeline.sources.anime_ids import AnimeIdsRow
+from pipeline.sources.anime_lists import AnimeListsRow
+from pipeline.sources.shinkro import ShinkroRow
+
+ShowKey = tuple[int, int]  # (show id, season number); the show id is a TMDB id or a Trakt id
+REVIEW_RULES = frozenset({"several-mal-ids", "type-conflict", "shared-season", "shared-movie"})
+SHINKRO_MOVIE_TYPES = frozenset({"movie"})
+SHINKRO_SHOW_TYPES = frozenset({"tv", "ona"})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ShowClaim:
+    """The sources agree: this MAL id is season ``season`` of the TMDB (and TVDB) show."""
+
+    mal_id: int
+    title: str
+    anidb_id: int
+    tmdb_id: int
+    tvdb_id: int | None
+    season: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MovieClaim:
+    """The sources agree: this MAL id is the TMDB movie (or, without one, the IMDb title)."""
+
+    mal_id: int
+    title: str
+    anidb_id: int
+    tmdb_id: int | None
+    imdb_id: str | None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Dropped:
+    mal_id: int
+    kind: Literal["shows", "movies"]
+    rule: str
+    detail: str
+
+    @property
+    def review(self) -> bool:
+        """A case a maintainer may want to turn into an override."""
+        return self.rule in REVIEW_RULES
+
+    def as_json(self) -> dict[str, Any]:
+        return {"mal_id": self.mal_id, "kind": self.kind, "rule": self.rule, "detail": self.detail}
+
+
+@dataclass(slots=True)
+class Proposals:
+    shows: dict[int, ShowClaim] = field(default_factory=dict)
+    movies: dict[int, MovieClaim] = field(default_factory=dict)
+    dropped: list[Dropped] = field(default_factory=list)
+    already_mapped: int = 0  # MAL ids the sources know that upstream or an override maps
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Joined:
+    """Everything the sources say about one MAL id."""
+
+    mal_id: int
+    lists: tuple[AnimeListsRow, ...]  # Anime-Lists rows of its AniDB entries
+    ids: tuple[AnimeIdsRow, ...]  # its Anime-IDs rows
+    shinkro: ShinkroRow | None
+
+
+def join(
+    lists: Iterable[AnimeListsRow], ids: Iterable[AnimeIdsRow], shinkro: Iterable[ShinkroRow]
+) -> dict[int, Joined]:
+    """The three sources by MAL id, through Anime-IDs' AniDB -> MAL join."""
+    by_anidb = {row.anidb_id: row for row in lists}
+    by_mal_shinkro = {row.mal_id: row for row in shinkro}
+    rows_of: dict[int, list[AnimeIdsRow]] = defaultdict(list)
+    for row in ids:
+        for mal_id in row.mal_ids:
+            rows_of[mal_id].append(row)
+    joined = {}
+    for mal_id, found in rows_of.items():
+        lists_rows = tuple(by_anidb[row.anidb_id] for row in found if row.anidb_id in by_anidb)
+        joined[mal_id] = Joined(mal_id=mal_id, lists=lists_rows, ids=tuple(found), shinkro=by_mal_shinkro.get(mal_id))
+    return joined
+
+
+def _title(item: Joined) -> str:
+    if item.shinkro is not None and item.shinkro.title:
+        return item.shinkro.title
+    return item.lists[0].name if item.lists else f"MAL {item.mal_id}"
+
+
+def _is_movie(row: AnimeListsRow) -> bool:
+    return row.tmdb_tv is None and (bool(row.tmdb_movies) or row.tvdb_label == "movie")
+
+
+def classify(item: Joined) -> ShowClaim | MovieClaim | Dropped:
+    """The claim one MAL id's sources support, or the first rule that drops it."""
+    mal_id = item.mal_id
+    anidb = ", ".join(str(row.anidb_id) for row in item.ids)
+    if len(item.ids) > 1:
+        return Dropped(mal_id=mal_id, kind="shows", rule="several-anidb-entries", detail=f"on AniDB entries {anidb}")
+    if not item.lists:
+        return Dropped(mal_id=mal_id, kind="shows", rule="no-tmdb-id", detail=f"AniDB {anidb} is not in Anime-Lists")
+    ids_row, row = item.ids[0], item.lists[0]
+    kind: Literal["shows", "movies"] = "movies" if _is_movie(row) else "shows"
+    if len(ids_row.mal_ids) > 1:
+        others = ", ".join(str(other) for other in ids_row.mal_ids if other != mal_id)
+        detail = f"AniDB {row.anidb_id} ({row.name}) also names MAL {others}"
+        return Dropped(mal_id=mal_id, kind=kind, rule="several-mal-ids", detail=detail)
+    shinkro = item.shinkro
+    if shinkro is not None:
+        says_movie, says_show = shinkro.type in SHINKRO_MOVIE_TYPES, shinkro.type in SHINKRO_SHOW_TYPES
+        if (kind == "shows" and says_movie and row.tmdb_tv is not None) or (kind == "movies" and says_show):
+            detail = f"Anime-Lists says {kind[:-1]}, shinkro says {shinkro.type}"
+            return Dropped(mal_id=mal_id, kind=kind, rule="type-conflict", detail=detail)
+    if kind == "movies":
+        return _movie(item, row, ids_row)
+    return _show(item, row, ids_row)
+
+
+def _show(item: Joined, row: AnimeListsRow, ids_row: AnimeIdsRow) -> ShowClaim | Dropped:
+    def drop(rule: str, detail: str) -> Dropped:
+        return Dropped(mal_id=item.mal_id, kind="shows", rule=rule, detail=detail)
+
+    if row.tmdb_tv is None:
+        return drop("no-tmdb-id", f"AniDB {row.anidb_id} has no TMDB tv id")
+    if row.tmdb_absolute or row.tvdb_absolute or ids_row.tvdb_absolute:
+        return drop("absolute-numbering", f"AniDB {row.anidb_id} is numbered absolutely")
+    if row.tmdb_season is None or row.tvdb_season is None:
+        return drop("no-season", f"AniDB {row.anidb_id} has no TMDB or TVDB season")
+    if row.tmdb_season == 0 or row.tvdb_season == 0:
+        return drop("season-0", f"AniDB {row.anidb_id} is a special (season 0)")
+    if row.tmdb_season != row.tvdb_season or (ids_row.tvdb_id, ids_row.tvdb_season) != (row.tvdb_id, row.tvdb_season):
+        return drop(
+            "numberings-disagree",
+            f"TMDB {row.tmdb_tv} season {row.tmdb_season}, TVDB {row.tvdb_id} season {row.tvdb_season},"
+            f" Anime-IDs TVDB {ids_row.tvdb_id} season {ids_row.tvdb_season}",
+        )
+    shinkro = item.shinkro
+    if shinkro is not None and (
+        shinkro.uses_mapping or (shinkro.tvdb_id, shinkro.tvdb_season) != (row.tvdb_id, row.tvdb_season)
+    ):
+        return drop(
+            "shinkro-contradicts",
+            f"shinkro says TVDB {shinkro.tvdb_id} season {shinkro.tvdb_season}"
+            + (" (several seasons)" if shinkro.uses_mapping else "")
+            + f", Anime-Lists TVDB {row.tvdb_id} season {row.tvdb_season}",
+        )
+    return ShowClaim(
+        mal_id=item.mal_id,
+        title=_title(item),
+        anidb_id=row.anidb_id,
+        tmdb_id=row.tmdb_tv,
+        tvdb_id=row.tvdb_id,
+        season=row.tmdb_season,
+    )
+
+
+def _movie(item: Joined, row: AnimeListsRow, ids_row: AnimeIdsRow) -> MovieClaim | Dropped:
+    def drop(rule: str, detail: str) -> Dropped:
+        return Dropped(mal_id=item.mal_id, kind="movies", rule=rule, detail=detail)
+
+    imdb = set(row.imdb_ids) | set(ids_row.imdb_ids)
+    if len(row.tmdb_movies) > 1 or len(imdb) > 1:
+        return drop("ids-disagree", f"TMDB movies {list(row.tmdb_movies)}, IMDb ids {sorted(imdb)}")
+    tmdb_id = row.tmdb_movies[0] if row.tmdb_movies else None
+    imdb_id = next(iter(imdb)) if imdb else None
+    if tmdb_id is None and imdb_id is None:
+        return drop("no-tmdb-id", f"AniDB {row.anidb_id} has neither a TMDB movie id nor an IMDb id")
+    return MovieClaim(mal_id=item.mal_id, title=_title(item), anidb_id=row.anidb_id, tmdb_id=tmdb_id, imdb_id=imdb_id)
+
+
+def propose(
+    joined: Mapping[int, Joined],
+    *,
+    mapped: frozenset[int] | set[int],
+    shows_taken: Mapping[ShowKey, frozenset[int]],
+    movies_taken: Mapping[int, frozenset[int]],
+) -> Proposals:
+    """Claims for the MAL ids not in ``mapped``, by the rules above.
+
+    ``shows_taken`` is (TMDB show id, season) -> the MAL ids upstream/overrides put there, as far as
+    the published files tell; ``movies_taken`` is TMDB movie id -> MAL ids likewise. A claim landing
+    where another MAL id is dropped.
+    """
+    found = Proposals()
+    for mal_id in sorted(joined):
+        if mal_id in mapped:
+            found.already_mapped += 1
+            continue
+        claim = classify(joined[mal_id])
+        if isinstance(claim, Dropped):
+            found.dropped.append(claim)
+        elif isinstance(claim, ShowClaim):
+            others = shows_taken.get((claim.tmdb_id, claim.season), frozenset()) - {mal_id}
+            if others:
+                found.dropped.append(_taken(claim.mal_id, "shows", "season-taken", others, claim))
+            else:
+                found.shows[mal_id] = claim
+        else:
+            others = movies_taken.get(claim.tmdb_id, frozenset()) - {mal_id} if claim.tmdb_id else frozenset()
+            if others:
+                found.dropped.append(_taken(claim.mal_id, "movies", "movie-taken", others, claim))
+            else:
+                found.movies[mal_id] = claim
+    _drop_shared(found)
+    return found
+
+
+def _taken(mal_id: int, kind: Literal["shows", "movies"], rule: str, others: Iterable[int], claim: Any) -> Dropped:
+    where = f"TMDB {claim.tmdb_id}" + (f" season {claim.season}" if kind == "shows" else "")
+    listed = ", ".join(str(other) for other in sorted(others))
+    return Dropped(mal_id=mal_id, kind=kind, rule=rule, detail=f"{where} is already MAL {listed}'s")
+
+
+def _drop_shared(found: Proposals) -> None:
+    """Two proposals on one show season (or one movie): neither is published; both go to review."""
+    seasons: dict[ShowKey, list[int]] = defaultdict(list)
+    for claim in found.shows.values():
+        seasons[claim.tmdb_id, claim.season].append(claim.mal_id)
+    movies: dict[object, list[int]] = defaultdict(list)
+    for movie in found.movies.values():
+        movies[movie.tmdb_id or movie.imdb_id].append(movie.mal_id)
+    for (tmdb_id, season), mal_ids in seasons.items():
+        if len(mal_ids) > 1:
+            for mal_id in mal_ids:
+                del found.shows[mal_id]
+                detail = f"TMDB {tmdb_id} season {season} is claimed by MAL {', '.join(map(str, mal_ids))}"
+                found.dropped.append(Dropped(mal_id=mal_id, kind="shows", rule="shared-season", detail=detail))
+    for movie_id, mal_ids in movies.items():
+        if len(mal_ids) > 1:
+            for mal_id in mal_ids:
+                del found.movies[mal_id]
+                detail = f"movie {movie_id} is claimed by MAL {', '.join(map(str, mal_ids))}"
+                found.dropped.append(Dropped(mal_id=mal_id, kind="movies", rule="shared-movie", detail=detail))
+    found.dropped.sort(key=lambda dropped: (dropped.kind, dropped.mal_id))
+
+
+# -- rules that need Trakt's answers ------------------------------------------------------------------
+
+
+def check_search(hits: list[SearchHit] | None, wanted: Literal["show", "movie"]) -> tuple[int | None, str, str]:
+    """(Trakt id, "", "") from a search answer with exactly one result of the wanted type, else (None, rule, detail).
+
+    ``hits`` None means the search failed (after retries).
+    """
+    if hits is None:
+        return None, "search-failed", "Trakt's search failed after retries"
+    if not hits:
+        return None, "search-empty", "Trakt's search answered []"
+    if len(hits) > 1:
+        return None, "search-several", f"Trakt's search answered {len(hits)} results"
+    hit = hits[0]
+    if hit.type != wanted:
+        return (
+            None,
+            "search-wrong-type",
+            f"Trakt's search answered a {hit.type or 'result without a type'}, not a {wanted}",
+        )
+    if hit.trakt_id is None:
+        return None, "search-wrong-type", f"Trakt's search answered a {wanted} without its {wanted}"
+    return hit.trakt_id, "", ""
+
+
+def check_season(season: int, numbers: Iterable[int]) -> bool:
+    """A discovered show is published only when Trakt's seasons answer has its season (no split cour)."""
+    return season in set(numbers)

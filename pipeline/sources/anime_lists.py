@@ -1,0 +1,75 @@
+"""Anime-Lists' ``anime-list-master.xml``: AniDB id -> TVDB id and season, TMDB tv id and season,
+TMDB movie ids and IMDb ids (parsed with the standard library's ElementTree).
+
+``tvdbid`` is a number, or a word for what has no TVDB series ("movie", "OVA", "hentai", ...);
+``defaulttvdbseason`` and ``tmdbseason`` are a number or ``a`` (absolute episode numbering).
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+
+from pipeline.sources import SourceError, int_or_none, split_ids
+
+FILE = "anime-list-master.xml"
+VARIABLE = "ANIME_LISTS_URL"
+ABSOLUTE = "a"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AnimeListsRow:
+    anidb_id: int
+    name: str
+    tvdb_id: int | None
+    tvdb_label: str | None  # the word when tvdbid is not a number: "movie", "OVA", "hentai", ...
+    tvdb_season: int | None  # None when missing or absolute
+    tvdb_absolute: bool
+    tmdb_tv: int | None
+    tmdb_season: int | None
+    tmdb_absolute: bool
+    tmdb_movies: tuple[int, ...]
+    imdb_ids: tuple[str, ...]
+
+
+def _season(value: str | None) -> tuple[int | None, bool]:
+    """(season number, absolute): "1" -> (1, False), "a" -> (None, True), "" -> (None, False)."""
+    text = (value or "").strip()
+    if text == ABSOLUTE:
+        return None, True
+    return (int(text), False) if text.isdigit() else (None, False)
+
+
+def parse(payload: bytes) -> list[AnimeListsRow]:
+    try:
+        root = ET.fromstring(payload)
+    except ET.ParseError as exc:
+        raise SourceError(f"{FILE}: not XML ({exc}) - truncated or an error page (check {VARIABLE})") from None
+    if root.tag != "anime-list":
+        raise SourceError(f"{FILE}: root element is <{root.tag}>, expected <anime-list> (check {VARIABLE})")
+    rows = []
+    for element in root.iter("anime"):
+        anidb_id = int_or_none(element.get("anidbid"))
+        if anidb_id is None:
+            continue
+        tvdb = (element.get("tvdbid") or "").strip()
+        tvdb_season, tvdb_absolute = _season(element.get("defaulttvdbseason"))
+        tmdb_season, tmdb_absolute = _season(element.get("tmdbseason"))
+        rows.append(
+            AnimeListsRow(
+                anidb_id=anidb_id,
+                name=(element.findtext("name") or "").strip(),
+                tvdb_id=int_or_none(tvdb),
+                tvdb_label=None if tvdb.isdigit() or not tvdb else tvdb.lower(),
+                tvdb_season=tvdb_season,
+                tvdb_absolute=tvdb_absolute,
+                tmdb_tv=int_or_none(element.get("tmdbtv")),
+                tmdb_season=tmdb_season,
+                tmdb_absolute=tmdb_absolute,
+                tmdb_movies=tuple(n for n in map(int_or_none, split_ids(element.get("tmdbid"))) if n),
+                imdb_ids=split_ids(element.get("imdbid")),
+            )
+        )
+    if not rows:
+        raise SourceError(f"{FILE}: no <anime> rows (check {VARIABLE})")
+    return rows

@@ -1,0 +1,244 @@
+"""Benchmark of discovery (issue 9) on the full snapshots in /work/shared/fixtures; run by hand:
+
+    uv run python tests/benchmark_discovery.py [--shared /work/shared/fixtures] [--limit 1000] [--period 5]
+
+1. parsing the three full sources (target < 2 s);
+2. precision on the overlap with upstream: the rules applied to every MAL id the sources know,
+   upstream included, and compared, for the MAL ids upstream maps, with upstream's Trakt show and
+   season (its TMDB id from the predecessor's published files; Trakt's search by TMDB id finds the
+   show with that TMDB id, so same TMDB id = same Trakt id). Target >= 99%;
+3. entries discovered per kind and dropped per rule, for the MAL ids upstream lacks;
+4. a cold chain (fetch, discover, enrich, validate) against the fake Trakt, which serves the full
+   sources and answers a search for each of their ids, with the rate limit scaled down 60 times:
+   requests by kind, wall time against the sliding-window floor; then a warm run (requests, time).
+
+Prints one table; exits 1 when a target is not met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from pipeline import rules  # noqa: E402
+from pipeline.fake_trakt import FakeTrakt, most_in_window  # noqa: E402
+from pipeline.sources import anime_lists  # noqa: E402
+from pipeline.sources.catalog import SOURCES  # noqa: E402
+from tests.benchmark import Table, make_workdir, run_step, step_environment  # noqa: E402
+from tests.conftest import API_KEY, SOURCE_VARIABLES, real_lists  # noqa: E402
+
+PARSE_TARGET_SECONDS = 2.0
+PRECISION_TARGET = 0.99
+WARM_TARGET_SECONDS = 3.0
+
+
+def parse_all(folder: Path) -> tuple[list[Any], float]:
+    started = time.perf_counter()
+    parsed = [source.parse((folder / source.file).read_bytes()) for source in SOURCES]
+    return parsed, time.perf_counter() - started
+
+
+def overlap(shared: Path, parsed: list[Any], table: Table) -> None:
+    """Precision and coverage of the rules on the MAL ids upstream maps."""
+    tv, movies = (json.loads((shared / "upstream" / name).read_text()) for name in ("tv.json", "movies.json"))
+    predecessor = {
+        name: {e["myanimelist"]["id"]: e for e in json.loads((shared / "predecessor" / name).read_text())}
+        for name in ("tv_ex.json", "movies_ex.json")
+    }
+    show_tmdb = {e["trakt"]["id"]: e["externals"].get("tmdb") for e in predecessor["tv_ex.json"].values()}
+    movie_tmdb = {e["trakt"]["id"]: e["externals"].get("tmdb") for e in predecessor["movies_ex.json"].values()}
+    shows_taken: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for entry in tv:
+        if show_tmdb.get(entry["trakt_id"]):
+            shows_taken[show_tmdb[entry["trakt_id"]], entry["season"]].add(entry["mal_id"])
+    movies_taken: dict[int, set[int]] = defaultdict(set)
+    for entry in movies:
+        if movie_tmdb.get(entry["trakt_id"]):
+            movies_taken[movie_tmdb[entry["trakt_id"]]].add(entry["mal_id"])
+    joined = rules.join(*parsed)
+    everything = rules.propose(
+        joined,
+        mapped=set(),  # every MAL id, upstream's too; "another MAL id" excludes the entry itself
+        shows_taken={k: frozenset(v) for k, v in shows_taken.items()},
+        movies_taken={k: frozenset(v) for k, v in movies_taken.items()},
+    )
+    truth: dict[int, set[tuple[int, int]]] = defaultdict(set)
+    for entry in tv:
+        if show_tmdb.get(entry["trakt_id"]):
+            truth[entry["mal_id"]].add((show_tmdb[entry["trakt_id"]], entry["season"]))
+    same = [claim.mal_id for claim in everything.shows.values() if claim.mal_id in truth]
+    right = [m for m in same if (everything.shows[m].tmdb_id, everything.shows[m].season) in truth[m]]
+    overlap_tv = {e["mal_id"] for e in tv} & set(joined)
+    precision = len(right) / len(same)
+    table.add("overlap: TV MAL ids in upstream and the sources", f"{len(overlap_tv):,}")
+    table.add("overlap: shows the rules propose (with a known answer)", f"{len(same):,}")
+    table.add(
+        "overlap: same Trakt show and season as upstream",
+        f"{len(right):,} = {precision:.2%}",
+        f">= {PRECISION_TARGET:.0%}",
+        precision >= PRECISION_TARGET,
+    )
+    table.add("overlap: coverage (proposed / in both)", f"{len(same) / len(overlap_tv):.1%}")
+    movie_truth = {e["mal_id"]: predecessor["movies_ex.json"].get(e["mal_id"]) for e in movies}
+    checked = right_movies = 0
+    for mal_id, claim in everything.movies.items():
+        known = movie_truth.get(mal_id)
+        if known is None:
+            continue
+        checked += 1
+        externals = known["externals"]
+        right_movies += (
+            claim.tmdb_id == externals.get("tmdb") if claim.tmdb_id else claim.imdb_id == externals.get("imdb")
+        )
+    movie_precision = right_movies / checked
+    table.add(
+        "overlap: movies, same TMDB (or IMDb) id as upstream's Trakt movie",
+        f"{right_movies:,} / {checked:,} = {movie_precision:.2%}",
+        f">= {PRECISION_TARGET:.0%}",
+        movie_precision >= PRECISION_TARGET,
+    )
+    mapped = {e["mal_id"] for e in tv} | {e["mal_id"] for e in movies}
+    new = rules.propose(
+        joined,
+        mapped=mapped,
+        shows_taken={k: frozenset(v) for k, v in shows_taken.items()},
+        movies_taken={k: frozenset(v) for k, v in movies_taken.items()},
+    )
+    table.add("new: shows proposed (MAL ids upstream lacks)", f"{len(new.shows):,}")
+    table.add("new: movies proposed", f"{len(new.movies):,}")
+    for rule, count in sorted(Counter(d.rule for d in new.dropped).items()):
+        table.add(f"new: dropped by {rule}", f"{count:,}")
+
+
+def requests_by_kind(fake: FakeTrakt) -> Counter[str]:
+    kinds: Counter[str] = Counter()
+    for request in fake.requests:
+        path = request.path
+        if path.startswith(("/db/", "/sources/")):
+            continue
+        kinds[
+            "search" if path.startswith("/search/") else "seasons" if path.endswith("/seasons") else path.split("/")[1]
+        ] += 1
+    return kinds
+
+
+def chain(args: argparse.Namespace, shared: Path, table: Table, base: Path) -> None:
+    tv, movies = real_lists()
+    fake = FakeTrakt.from_sample(
+        expected_key=API_KEY, latency=args.latency, rate_limit=args.limit, rate_period=args.period
+    ).synthesize(tv, movies)
+    fake.serve_sources(shared / "sources").synthesize_search(
+        anime_lists.parse((shared / "sources" / anime_lists.FILE).read_bytes())
+    )
+    workdir = make_workdir(base / "chain")
+    with fake:
+        env = step_environment(
+            fake,
+            TRAKT_RATE_LIMIT_CALLS=str(args.limit),
+            TRAKT_RATE_LIMIT_PERIOD=f"{args.period:g}",
+            **{variable: fake.url + path for variable, path in SOURCE_VARIABLES.items()},
+        )
+        started = time.monotonic()
+        _fetch_sources(workdir, env)  # the upstream lists are in place already (make_workdir)
+        discovered = run_step(workdir, env, "pipeline.discover")
+        enriched = run_step(workdir, env, "pipeline.enrich", "--no-progress")
+        cold_seconds = enriched.ended - started
+        kinds = requests_by_kind(fake)
+        made = sum(kinds.values())
+        for kind in ("shows", "seasons", "movies", "search"):
+            table.add(f"cold: requests, {kind}", f"{kinds.get(kind, 0):,}")
+        table.add("cold: requests, all (discover + enrich)", f"{made:,}")
+        table.add("cold: 429s received", f"{fake.throttled:,}")
+        arrivals = [r.time for r in fake.requests if not r.path.startswith(("/db/", "/sources/"))]
+        table.add(f"cold: most arrivals in any {args.period:g} s", f"{most_in_window(arrivals, args.period):,}")
+        floor = (made - 1) // args.limit * args.period
+        table.add("cold: discover wall time", f"{discovered.seconds:.2f} s")
+        table.add("cold: fetch sources + discover + enrich wall time (2 processes)", f"{cold_seconds:.2f} s")
+        table.add(
+            f"cold: sliding-window floor {args.period:g} s x floor((requests - 1) / {args.limit})", f"{floor:.2f} s"
+        )
+        table.add("cold: wall / floor", f"{cold_seconds / floor:.3f}" if floor else "n/a")
+        candidates = json.loads((workdir / ".cache" / "candidates.json").read_text())
+        table.add("cold: discovered, shows / movies", f"{len(candidates['shows']):,} / {len(candidates['movies']):,}")
+        for rule, count in sorted(Counter(d["rule"] for d in candidates["dropped"]).items()):
+            if rule.startswith(("search-", "season-missing", "season-taken", "movie-taken")):
+                table.add(f"cold: dropped by {rule} (Trakt answers)", f"{count:,}")
+        published = {
+            name: Counter(e["origin"] for e in json.loads((workdir / "output" / name).read_text()))
+            for name in ("tv_ex.json", "movies_ex.json")
+        }
+        for name, origins in published.items():
+            table.add(f"cold: {name} by origin", ", ".join(f"{o} {n:,}" for o, n in sorted(origins.items())))
+        fake.reset_log()
+        warm_discover = run_step(workdir, env, "pipeline.discover")
+        warm_enrich = run_step(workdir, env, "pipeline.enrich", "--no-progress")
+        warm_validate = run_step(workdir, env, "pipeline.validate")
+        warm_made = sum(requests_by_kind(fake).values())
+        table.add("warm: requests (discover + enrich)", f"{warm_made:,}", "0", warm_made == 0)
+        table.add("warm: discover wall time", f"{warm_discover.seconds:.2f} s")
+        warm = warm_enrich.seconds + warm_validate.seconds
+        table.add(
+            "warm: enrich + validate, upstream + discovered (2 processes)",
+            f"{warm:.2f} s",
+            f"< {WARM_TARGET_SECONDS:g} s",
+            warm < WARM_TARGET_SECONDS,
+        )
+
+
+def _fetch_sources(workdir: Path, env: dict[str, str]) -> None:
+    """pipeline.fetch's source half, in this process's environment (the upstream lists are in place)."""
+    import os
+
+    from pipeline.config import load_config
+    from pipeline.fetch import fetch_sources
+
+    previous = os.getcwd()
+    os.chdir(workdir)
+    try:
+        problems = fetch_sources(load_config(environ=env, dotenv=None))
+    finally:
+        os.chdir(previous)
+    assert not any(problems.values()), problems
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
+    parser.add_argument("--shared", type=Path, default=Path("/work/shared/fixtures"), help="the snapshots")
+    parser.add_argument("--limit", type=int, default=1000, help="calls allowed per --period (default 1000)")
+    parser.add_argument("--period", type=float, default=5.0, help="rate-limit window in seconds (default 5)")
+    parser.add_argument("--latency", type=float, default=0.003, help="fake's answer delay in s (default 0.003)")
+    parser.add_argument("--skip-chain", action="store_true", help="only parsing and precision")
+    args = parser.parse_args(argv)
+    logging.disable(logging.WARNING)
+    table = Table()
+    parsed, seconds = parse_all(args.shared / "sources")
+    sizes = ", ".join(f"{len(rows):,}" for rows in parsed)
+    table.add(
+        f"parse: the three full sources ({sizes} rows)",
+        f"{seconds:.2f} s",
+        f"< {PARSE_TARGET_SECONDS:g} s",
+        seconds < PARSE_TARGET_SECONDS,
+    )
+    overlap(args.shared, parsed, table)
+    if not args.skip_chain:
+        with tempfile.TemporaryDirectory(prefix="discovery-benchmark-") as folder:
+            chain(args, args.shared, table, Path(folder))
+    table.print()
+    unmet = [figure for figure, *_, met in table.rows if met is False]
+    print(f"\nall targets met: {'yes' if not unmet else 'NO: ' + '; '.join(unmet)}")
+    return 1 if unmet else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
