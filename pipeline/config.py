@@ -31,6 +31,9 @@ ENVIRONMENT = {
     "TRAKT_TIMEOUT": "timeout",
     "TRAKT_CONCURRENCY": "concurrency",
     "ANITRAKT_SHRINK_THRESHOLD": "shrink_threshold",
+    "FETCH_MAX_RETRIES": "download_max_retries",
+    "FETCH_RETRY_AFTER_MAX": "download_retry_after_max",
+    "ANITRAKT_MASS_CHANGE_THRESHOLD": "mass_change_threshold",
 }
 
 
@@ -59,6 +62,11 @@ class Config:
     concurrency: int
     shrink_threshold: float
     download_timeout: float
+    download_max_retries: int
+    download_backoff: float
+    download_backoff_max: float
+    download_retry_after_max: float
+    mass_change_threshold: float
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -70,6 +78,7 @@ def _defaults(path: Path) -> dict[str, Any]:
     except (OSError, yaml.YAMLError) as exc:
         raise PipelineError(f"{path}: cannot read the configuration ({exc})") from None
     paths, trakt, upstream = raw["paths"], raw["trakt"], raw["upstream"]
+    downloads, guards = raw["downloads"], raw["guards"]
     return {
         "api_key": None,
         "api_url": raw["trakt_api_url"],
@@ -88,6 +97,11 @@ def _defaults(path: Path) -> dict[str, Any]:
         "concurrency": trakt["concurrency"],
         "shrink_threshold": upstream["shrink_threshold"],
         "download_timeout": upstream["download_timeout_seconds"],
+        "download_max_retries": downloads["max_retries"],
+        "download_backoff": downloads["backoff_seconds"],
+        "download_backoff_max": downloads["backoff_max_seconds"],
+        "download_retry_after_max": downloads["retry_after_max_seconds"],
+        "mass_change_threshold": guards["mass_change_threshold"],
     }
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import requests
 
 from pipeline import logs, upstream
 from pipeline.config import Config, load_config
+from pipeline.download import download
 from pipeline.errors import PipelineError
 from pipeline.jsonio import write_bytes_atomic
 from pipeline.models import KINDS, UPSTREAM_FILE, Kind
@@ -22,36 +23,16 @@ from pipeline.models import KINDS, UPSTREAM_FILE, Kind
 logger = logging.getLogger(__name__)
 
 URL_VARIABLE: dict[Kind, str] = {"shows": "ANITRAKT_TV_URL", "movies": "ANITRAKT_MOVIES_URL"}
-ATTEMPTS = 3
 
 
-def download(session: requests.Session, url: str, kind: Kind, config: Config) -> bytes:
-    """The body of a 200 answer, retrying connection faults and 5xx a few times."""
-    hint = f"check {URL_VARIABLE[kind]}"
-    problem = ""
-    for attempt in range(ATTEMPTS):
-        if attempt:
-            time.sleep(2.0 * attempt)
-        try:
-            response = session.get(url, timeout=config.download_timeout)
-        except requests.RequestException as exc:
-            problem = f"{type(exc).__name__} from {url}"
-            continue
-        if response.status_code == 200:
-            return response.content
-        problem = f"HTTP {response.status_code} from {url}"
-        if response.status_code < 500:
-            break
-    raise PipelineError(f"upstream {UPSTREAM_FILE[kind]}: {problem} ({hint})")
-
-
-def fetch(config: Config) -> dict[Kind, upstream.UpstreamList]:
+def fetch(config: Config, *, sleep: Callable[[float], None] = time.sleep) -> dict[Kind, upstream.UpstreamList]:
     urls: dict[Kind, str] = {"shows": config.tv_url, "movies": config.movies_url}
     payloads: dict[Kind, bytes] = {}
     checked: dict[Kind, upstream.UpstreamList] = {}
     with requests.Session() as session:
         for kind in KINDS:
-            payloads[kind] = download(session, urls[kind], kind, config)
+            label = f"upstream {UPSTREAM_FILE[kind]}"
+            payloads[kind] = download(session, urls[kind], label, URL_VARIABLE[kind], config, sleep=sleep)
             checked[kind] = upstream.check(
                 payloads[kind], kind, where=UPSTREAM_FILE[kind], hint=f"check {URL_VARIABLE[kind]}"
             )

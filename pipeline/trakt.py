@@ -27,6 +27,7 @@ from requests_cache import CachedSession
 from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.models import Movie, Season, Show
+from pipeline.retry import RETRYABLE, TRANSIENT_ERRORS, backoff, retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +35,6 @@ API_VERSION = "2"
 USER_AGENT = "extended-anitrakt/1.0 (nightly MAL-Trakt mapping; python-requests)"
 # Header names exactly as sent: requests-cache's ignored_parameters is case-sensitive.
 KEY_HEADER = "trakt-api-key"
-RETRYABLE = frozenset({429, 500, 502, 503, 504, 520, 521, 522})
-# Worth a retry too: a connection refused or reset, a timeout, a body cut short or garbled on the way.
-TRANSIENT_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
 MIN_FRESH_SECONDS = 86_400.0  # an answer stays at least a day, so back-to-back runs never re-ask
 
 T = TypeVar("T")
@@ -265,13 +258,10 @@ def parse_movie(data: Any) -> Movie:
 
 
 def _seconds_header(response: requests.Response) -> float | None:
-    """How long Trakt asks us to wait: ``Retry-After`` seconds, else ``X-Ratelimit``'s ``until``."""
-    retry_after = response.headers.get("Retry-After", "").strip()
-    if retry_after:
-        try:
-            return max(0.0, float(retry_after))
-        except ValueError:
-            pass
+    """How long Trakt asks us to wait: ``Retry-After`` (seconds or a date), else ``X-Ratelimit``'s ``until``."""
+    asked = retry_after(response)
+    if asked is not None:
+        return asked
     try:
         limit = json.loads(response.headers.get("X-Ratelimit", ""))
         until = datetime.fromisoformat(str(limit["until"]).replace("Z", "+00:00"))
@@ -457,7 +447,8 @@ class TraktClient:
         return None
 
     def _backoff(self, attempt: int) -> float:
-        return float(min(self.config.backoff_max, self.config.backoff * 2**attempt))
+        """The wait after attempt ``attempt`` (0 is the first) failed."""
+        return backoff(attempt + 1, self.config.backoff, self.config.backoff_max)
 
     def _count_failure(self, detail: str) -> None:
         with self._lock:

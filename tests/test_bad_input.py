@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import types
 from pathlib import Path
 from typing import Any
 
@@ -101,20 +100,22 @@ def test_fetch_refuses_a_bad_list_and_keeps_the_previous_download(
 
 @pytest.mark.parametrize("status", [404, 500])
 def test_fetch_refuses_an_error_status_and_keeps_the_previous_download(
-    workdir: Path, served: FakeTrakt, monkeypatch: pytest.MonkeyPatch, status: int
+    workdir: Path, served: FakeTrakt, status: int
 ) -> None:
     """A download that keeps failing names the URL and the variable to check; the stored lists stay."""
     waits: list[float] = []
-    monkeypatch.setattr(fetch, "time", types.SimpleNamespace(sleep=waits.append))
     before = snapshot(workdir / ".cache" / "upstream")
     served.static["/db/movies.json"] = (status, b"{}", "application/json")
     with pytest.raises(PipelineError) as caught:
-        fetch.fetch(make_config(served))
-    assert (
-        str(caught.value)
-        == f"upstream movies.json: HTTP {status} from {served.url}/db/movies.json (check ANITRAKT_MOVIES_URL)"
+        fetch.fetch(make_config(served), sleep=waits.append)
+    url = f"{served.url}/db/movies.json"
+    assert str(caught.value) == (
+        f"upstream movies.json: HTTP 404 from {url} (check ANITRAKT_MOVIES_URL)"
+        if status == 404
+        else f"upstream movies.json: HTTP 500 from {url} after 6 attempts"
+        " (check ANITRAKT_MOVIES_URL, or run again later)"
     )
-    assert waits == ([] if status == 404 else [2.0, 4.0])  # a 5xx is retried, a 404 is not
+    assert waits == ([] if status == 404 else [2.0, 4.0, 8.0, 16.0, 32.0])  # a 5xx is retried, a 404 is not
     assert snapshot(workdir / ".cache" / "upstream") == before
 
 
