@@ -67,6 +67,7 @@ class Config:
     download_backoff_max: float
     download_retry_after_max: float
     mass_change_threshold: float
+    mass_change_min_entries: int
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -102,6 +103,7 @@ def _defaults(path: Path) -> dict[str, Any]:
         "download_backoff_max": downloads["backoff_max_seconds"],
         "download_retry_after_max": downloads["retry_after_max_seconds"],
         "mass_change_threshold": guards["mass_change_threshold"],
+        "mass_change_min_entries": guards["mass_change_min_entries"],
     }
 
 

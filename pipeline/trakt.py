@@ -311,6 +311,11 @@ class TraktClient:
         """Drop answers past their refresh slot: ids that left the lists, refreshes that failed."""
         self.session.cache.delete(expired=True)
 
+    def forget(self, kind: Literal["shows", "movies"], trakt_id: int) -> None:
+        """Drop the cached answers about one id, so the next run asks Trakt again."""
+        paths = [f"/movies/{trakt_id}"] if kind == "movies" else [f"/shows/{trakt_id}", f"/shows/{trakt_id}/seasons"]
+        self.session.cache.delete(*(self._key(path) for path in paths))
+
     def show(self, trakt_id: int) -> Answer[Show]:
         return self._parsed(f"/shows/{trakt_id}", parse_show)
 
