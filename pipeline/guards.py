@@ -107,7 +107,7 @@ def refusal(changes: Iterable[MassChange], threshold: float, floor: int, *, trak
         if over:
             share = {verb: f"{count:,} ({count / change.published:.0%})" for verb, count in over.items()}
             what = " and ".join(verb.format(counted) for verb, counted in share.items())
-            parts.append(f"{change.file}: this run would {what} of its {change.published:,} published entries")
+            parts.append(f"{change.file}: of its {change.published:,} published entries, this run would {what}")
     if not parts:
         return None
     cause = (

@@ -107,7 +107,7 @@ def test_list_replaced_by_one_of_the_same_size_is_refused_as_removals(
     """The same number of rows but 16 published MAL ids gone: the removal guard refuses before any request."""
     write_upstream(workdir, tv_list([*range(17, SIZE + 1), *range(151, 167)]), movie_list(range(1, SIZE + 1)))
     assert refused(workdir, make_config(fake)) == (
-        "tv_ex.json: this run would remove 16 (11%) of its 150 published entries (limit 10% each). Nothing published"
+        "tv_ex.json: of its 150 published entries, this run would remove 16 (11%) (limit 10% each). Nothing published"
         " changed: their MAL ids are in neither the upstream list, the overrides nor discovery; " + WAY_OUT
     )
     assert fake.count() == 0
@@ -121,8 +121,8 @@ def test_wrong_trakt_api_url_answering_404_for_everything_is_refused(
         reason = refused(workdir, make_config(wrong))
         assert wrong.count() == 2 * SIZE
     assert reason == (
-        "tv_ex.json: this run would move 150 (100%) to not found of its 150 published entries; movies_ex.json: this run"
-        " would move 150 (100%) to not found of its 150 published entries (limit 10% each). " + TRAKT_CAUSE
+        "tv_ex.json: of its 150 published entries, this run would move 150 (100%) to not found; movies_ex.json: of its"
+        " 150 published entries, this run would move 150 (100%) to not found (limit 10% each). " + TRAKT_CAUSE
     )
 
 
@@ -133,7 +133,7 @@ def test_trakt_404_for_many_ids_is_refused_and_asked_again_next_run(
     fake.not_found_movies.update(2000 + n for n in range(1, 17))
     reason = refused(workdir, make_config(fake), FORCED)
     assert reason == (
-        "movies_ex.json: this run would move 16 (11%) to not found of its 150 published entries (limit 10% each). "
+        "movies_ex.json: of its 150 published entries, this run would move 16 (11%) to not found (limit 10% each). "
         + TRAKT_CAUSE
     )
     fake.not_found_movies.clear()  # the incident is over
@@ -151,7 +151,7 @@ def test_empty_seasons_for_many_shows_is_refused_and_asked_again_next_run(
         fake.seasons[1000 + n] = []
     reason = refused(workdir, make_config(fake), FORCED)
     assert reason == (
-        "tv_ex.json: this run would flip 150 (100%) to split cour of its 150 published entries (limit 10% each). "
+        "tv_ex.json: of its 150 published entries, this run would flip 150 (100%) to split cour (limit 10% each). "
         + TRAKT_CAUSE
     )
     for n in range(1, SIZE + 1):
@@ -210,7 +210,7 @@ def test_enrich_main_refuses_with_one_line_and_allow_shrink_publishes(
     capsys.readouterr()
     assert enrich.main(["--no-progress", "--force"]) == 1
     assert capsys.readouterr().err == (
-        "enrich: movies_ex.json: this run would move 150 (100%) to not found of its 150 published entries (limit 10%"
+        "enrich: movies_ex.json: of its 150 published entries, this run would move 150 (100%) to not found (limit 10%"
         " each). " + TRAKT_CAUSE + "\n"
     )
     assert snapshot(workdir / "output") == published

@@ -106,8 +106,8 @@ def test_trakt_answering_404_for_everything_on_that_night_is_refused(
     with FakeTrakt(expected_key=API_KEY) as nothing:
         reason = refused(workdir, nothing)
     assert reason.startswith(
-        "tv_ex.json: this run would move 264 (98%) to not found of its 270 published entries; movies_ex.json: this"
-        " run would move 95 (100%) to not found of its 95 published entries (limit 10% each). Nothing published"
+        "tv_ex.json: of its 270 published entries, this run would move 264 (98%) to not found; movies_ex.json: of its"
+        " 95 published entries, this run would move 95 (100%) to not found (limit 10% each). Nothing published"
         " changed: if Trakt (or TRAKT_API_URL) is at fault"
     )
 
@@ -124,8 +124,8 @@ def test_empty_seasons_for_every_show_on_that_night_is_refused(
         if not e["trakt"]["is_split_cour"] and e["myanimelist"]["id"] not in unmapped(WORLD, "shows")
     ]
     assert refused(workdir, trakt).startswith(
-        f"tv_ex.json: this run would flip {len(flips)} ({len(flips) / 270:.0%}) to split cour of its 270 published"
-        " entries (limit 10% each)."
+        f"tv_ex.json: of its 270 published entries, this run would flip {len(flips)} ({len(flips) / 270:.0%}) to"
+        " split cour (limit 10% each)."
     )
     assert len(flips) > 0.9 * 270
 
@@ -151,6 +151,6 @@ def test_upstream_cut_to_half_without_a_recorded_count_is_refused_by_the_removal
     half = {**WORLD.upstream, "shows": WORLD.upstream["shows"][::2]}
     install(workdir, WORLD, half, None, discover_against=WORLD.upstream)
     reason = refused(workdir, trakt)
-    assert reason.startswith("tv_ex.json: this run would remove ")
+    assert reason.startswith("tv_ex.json: of its 270 published entries, this run would remove ")
     assert "their MAL ids are in neither the upstream list, the overrides nor discovery" in reason
     assert trakt.count() == 0
