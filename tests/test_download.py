@@ -19,6 +19,7 @@ from pipeline.download import download
 from pipeline.errors import PipelineError
 from pipeline.fake_trakt import FakeTrakt, Fault
 from pipeline.models import Kind
+from pipeline.retry import retry_after
 from pipeline.upstream import UpstreamList
 from tests.conftest import make_config, movie_entry, tv_entry, write_upstream
 from tests.faultkit import snapshot
@@ -146,3 +147,25 @@ def refused_url() -> str:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     return f"http://127.0.0.1:{port}/anime_ids.json"
+
+
+NOW = datetime(2026, 11, 22, 3, 0, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("value", "wait"),
+    [
+        ("7", 7.0),
+        ("0.5", 0.5),
+        ("-3", 0.0),
+        ("Sun, 22 Nov 2026 03:01:30 GMT", 90.0),
+        ("Sun, 22 Nov 2026 02:59:00 GMT", 0.0),  # a date in the past: no wait
+        ("soon", None),
+        ("", None),
+    ],
+)
+def test_retry_after_reads_seconds_or_an_http_date(value: str, wait: float | None) -> None:
+    """``Retry-After`` is delay-seconds or an HTTP date (RFC 9110); anything else is no answer."""
+    response = requests.Response()
+    response.headers["Retry-After"] = value
+    assert retry_after(response, now=NOW) == wait
