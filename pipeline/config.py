@@ -35,6 +35,9 @@ ENVIRONMENT = {
     "ANIME_LISTS_URL": "anime_lists_url",
     "ANIME_IDS_URL": "anime_ids_url",
     "SHINKRO_TVDB_URL": "shinkro_tvdb_url",
+    "FETCH_MAX_RETRIES": "download_max_retries",
+    "FETCH_RETRY_AFTER_MAX": "download_retry_after_max",
+    "ANITRAKT_MASS_CHANGE_THRESHOLD": "mass_change_threshold",
 }
 
 
@@ -70,6 +73,12 @@ class Config:
     shinkro_tvdb_url: str
     sources_dir: Path
     candidates: Path
+    download_max_retries: int
+    download_backoff: float
+    download_backoff_max: float
+    download_retry_after_max: float
+    mass_change_threshold: float
+    mass_change_min_entries: int
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -81,6 +90,7 @@ def _defaults(path: Path) -> dict[str, Any]:
     except (OSError, yaml.YAMLError) as exc:
         raise PipelineError(f"{path}: cannot read the configuration ({exc})") from None
     paths, trakt, upstream = raw["paths"], raw["trakt"], raw["upstream"]
+    downloads, guards = raw["downloads"], raw["guards"]
     return {
         "api_key": None,
         "api_url": raw["trakt_api_url"],
@@ -99,6 +109,12 @@ def _defaults(path: Path) -> dict[str, Any]:
         "concurrency": trakt["concurrency"],
         "shrink_threshold": upstream["shrink_threshold"],
         "download_timeout": upstream["download_timeout_seconds"],
+        "download_max_retries": downloads["max_retries"],
+        "download_backoff": downloads["backoff_seconds"],
+        "download_backoff_max": downloads["backoff_max_seconds"],
+        "download_retry_after_max": downloads["retry_after_max_seconds"],
+        "mass_change_threshold": guards["mass_change_threshold"],
+        "mass_change_min_entries": guards["mass_change_min_entries"],
         **_discovery(raw["discovery"]),
     }
 

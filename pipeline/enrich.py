@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, changes, logs, upstream
+from pipeline import candidates, changes, guards, logs, upstream
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
@@ -107,26 +107,55 @@ def _paths(config: Config, options: Options, kind: Kind) -> tuple[Path, Path]:
     return config.output_dir / OUTPUT_FILE[kind], config.output_dir / NOT_FOUND_FILE[kind]
 
 
-def _guard_shrink(
+def _guard_before_lookups(
+    config: Config,
+    options: Options,
     lists: dict[Kind, upstream.UpstreamList],
     groups: dict[Kind, dict[int, list[Mapping]]],
     published: dict[Kind, Published],
+) -> None:
+    """Refuse, before any request, an upstream list that shrank or a run that would remove too much.
+
+    Counted with every mapping applied (upstream, overrides, discovery), as the published files are.
+    """
+    if options.output is None:  # meta.json describes the default files only
+        meta = load_json(config.output_dir / META_FILE, missing={})
+        recorded = meta.get("upstream", {}) if isinstance(meta, dict) else {}
+        totals = {listed.name: listed.total for listed in lists.values()}
+        guards.check_upstream(totals, recorded, config.shrink_threshold)
+    removals = [
+        guards.removals(files.output_path.name, files.old_output, groups[kind]) for kind, files in published.items()
+    ]
+    reason = guards.refusal(removals, config.mass_change_threshold, config.mass_change_min_entries)
+    if reason is not None:
+        raise PipelineError(reason)
+
+
+def _guard_after_lookups(
+    client: TraktClient,
+    groups: dict[Kind, dict[int, list[Mapping]]],
+    published: dict[Kind, Published],
+    decided: Decided,
     config: Config,
 ) -> None:
-    """Refuse an upstream list that lost more than the threshold of what is published now.
+    """Refuse a Trakt-side mass change (many 404s, many seasons missing) before anything is written.
 
-    Counted with the overrides applied, as the published files are: MAL ids that overrides add (or
-    move to the other list) are no shrink of upstream.
+    The answers behind the refused changes are dropped from the cache, so the next run asks again.
     """
-    for kind, listed in lists.items():
-        now = len(published[kind].old_output) + len(published[kind].old_not_found)
-        distinct = len(groups[kind])
-        if now and distinct < now * (1 - config.shrink_threshold):
-            raise PipelineError(
-                f"upstream {listed.name} has {distinct:,} MAL ids, {1 - distinct / now:.0%} fewer than the {now:,}"
-                f" published (limit {config.shrink_threshold:.0%}); nothing published changed. If the shrink is"
-                " intended, run again with --allow-shrink (the nightly's allow_shrink input)"
-            )
+    found = {
+        kind: guards.mass_change(files.output_path.name, files.old_output, *decided[kind])
+        for kind, files in published.items()
+    }
+    reason = guards.refusal(
+        found.values(), config.mass_change_threshold, config.mass_change_min_entries, trakt_side=True
+    )
+    if reason is None:
+        return
+    for kind, change in found.items():
+        for mal_id in (*change.to_not_found, *change.to_split_cour):
+            for mapping in groups[kind].get(mal_id, []):
+                client.forget(kind, mapping.trakt_id)
+    raise PipelineError(reason)
 
 
 Duplicates = dict[tuple[Kind, int], dict[str, Any]]  # (kind, MAL id) -> the report's record
@@ -494,7 +523,7 @@ def enrich(
     groups, duplicates = build_mappings(lists, overrides)
     discovered_from = add_discovered(config, groups, published) if options.output is None else "none (--output)"
     if not options.allow_shrink:
-        _guard_shrink(lists, groups, published, config)
+        _guard_before_lookups(config, options, lists, groups, published)
     for duplicate in duplicates.values():
         logger.warning("enrich: MAL id %(mal_id)d is listed more than once: %(candidates)s", duplicate)
     run = Run(published, duplicates)
@@ -502,6 +531,8 @@ def enrich(
     try:
         _look_up_all(client, groups, run, options)
         decided = {kind: (_sorted(files.output), _sorted(files.not_found)) for kind, files in published.items()}
+        if not options.allow_shrink:
+            _guard_after_lookups(client, groups, published, decided, config)
         changed = False
         for kind, files in published.items():
             changed |= write_json(files.not_found_path, decided[kind][1])
@@ -532,7 +563,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-progress", "-no-progress", action="store_true", help="no progress bar or lines")
     parser.add_argument("--force", "-force", action="store_true", help="ignore the cache, re-fetch everything")
     parser.add_argument(
-        "--allow-shrink", "-allow-shrink", action="store_true", help="accept upstream lists that shrank past the limit"
+        "--allow-shrink",
+        "-allow-shrink",
+        action="store_true",
+        help="publish even a mass change: an upstream list that shrank, or many entries removed, not found or"
+        " turned split cour (past the limits)",
     )
     return parser
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import argparse
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import requests
 
 from pipeline import logs, upstream
 from pipeline.config import Config, load_config
+from pipeline.download import download
 from pipeline.errors import PipelineError
 from pipeline.jsonio import write_bytes_atomic
 from pipeline.models import KINDS, UPSTREAM_FILE, Kind
@@ -25,42 +26,16 @@ from pipeline.sources.catalog import SOURCES, write_status
 logger = logging.getLogger(__name__)
 
 URL_VARIABLE: dict[Kind, str] = {"shows": "ANITRAKT_TV_URL", "movies": "ANITRAKT_MOVIES_URL"}
-ATTEMPTS = 3
-OFFLINE = "`uv run python -m pipeline --demo` runs the whole chain offline"
 
 
-def download(session: requests.Session, url: str, what: str, variable: str, config: Config) -> bytes:
-    """The body of a 200 answer, retrying connection faults and 5xx a few times.
-
-    ``what`` names the file in the error ("upstream tv.json"), ``variable`` the setting that gives its URL.
-    """
-    problem, hint = "", f"check {variable}"
-    for attempt in range(ATTEMPTS):
-        if attempt:
-            time.sleep(2.0 * attempt)
-        try:
-            response = session.get(url, timeout=config.download_timeout)
-        except requests.RequestException as exc:
-            problem = f"cannot reach {url}: {type(exc).__name__}"
-            hint = f"check your network, or set {variable} to a reachable copy; {OFFLINE}"
-            continue
-        if response.status_code == 200:
-            return response.content
-        problem, hint = f"HTTP {response.status_code} from {url}", f"check {variable}"
-        if response.status_code < 500:
-            break
-    raise PipelineError(f"{what}: {problem} ({hint})")
-
-
-def fetch(config: Config) -> dict[Kind, upstream.UpstreamList]:
+def fetch(config: Config, *, sleep: Callable[[float], None] = time.sleep) -> dict[Kind, upstream.UpstreamList]:
     urls: dict[Kind, str] = {"shows": config.tv_url, "movies": config.movies_url}
     payloads: dict[Kind, bytes] = {}
     checked: dict[Kind, upstream.UpstreamList] = {}
     with requests.Session() as session:
         for kind in KINDS:
-            payloads[kind] = download(
-                session, urls[kind], f"upstream {UPSTREAM_FILE[kind]}", URL_VARIABLE[kind], config
-            )
+            label = f"upstream {UPSTREAM_FILE[kind]}"
+            payloads[kind] = download(session, urls[kind], label, URL_VARIABLE[kind], config, sleep=sleep)
             checked[kind] = upstream.check(
                 payloads[kind], kind, where=UPSTREAM_FILE[kind], hint=f"check {URL_VARIABLE[kind]}"
             )
@@ -79,7 +54,7 @@ def fetch(config: Config) -> dict[Kind, upstream.UpstreamList]:
     return checked
 
 
-def fetch_sources(config: Config) -> dict[str, str | None]:
+def fetch_sources(config: Config, *, sleep: Callable[[float], None] = time.sleep) -> dict[str, str | None]:
     """Download, check and store each mapping source; returns the problem of each (None: stored).
 
     Never raises for a bad source: the previous copy stays and discover skips the night.
@@ -88,7 +63,7 @@ def fetch_sources(config: Config) -> dict[str, str | None]:
     with requests.Session() as session:
         for source in SOURCES:
             try:
-                payload = download(session, source.url(config), source.file, source.variable, config)
+                payload = download(session, source.url(config), source.file, source.variable, config, sleep=sleep)
                 rows = source.parse(payload)
             except PipelineError as exc:
                 problems[source.file] = str(exc)

@@ -29,6 +29,7 @@ from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json, write_json
 from pipeline.models import Movie, SearchHit, Season, Show
+from pipeline.retry import RETRYABLE, TRANSIENT_ERRORS, backoff, retry_after
 
 logger = logging.getLogger(__name__)
 
@@ -36,14 +37,6 @@ API_VERSION = "2"
 USER_AGENT = "extended-anitrakt/1.0 (nightly MAL-Trakt mapping; python-requests)"
 # Header names exactly as sent: requests-cache's ignored_parameters is case-sensitive.
 KEY_HEADER = "trakt-api-key"
-RETRYABLE = frozenset({429, 500, 502, 503, 504, 520, 521, 522})
-# Worth a retry too: a connection refused or reset, a timeout, a body cut short or garbled on the way.
-TRANSIENT_ERRORS = (
-    requests.ConnectionError,
-    requests.Timeout,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
 APPS_URL = "https://trakt.tv/oauth/applications"
 NO_KEY = (
     "no Trakt API key: give --api-key KEY, set TRAKT_API_KEY, or put TRAKT_API_KEY=... in .env (the Client ID of"
@@ -303,13 +296,10 @@ def parse_search(data: Any) -> list[SearchHit]:
 
 
 def _seconds_header(response: requests.Response) -> float | None:
-    """How long Trakt asks us to wait: ``Retry-After`` seconds, else ``X-Ratelimit``'s ``until``."""
-    retry_after = response.headers.get("Retry-After", "").strip()
-    if retry_after:
-        try:
-            return max(0.0, float(retry_after))
-        except ValueError:
-            pass
+    """How long Trakt asks us to wait: ``Retry-After`` (seconds or a date), else ``X-Ratelimit``'s ``until``."""
+    asked = retry_after(response)
+    if asked is not None:
+        return asked
     try:
         limit = json.loads(response.headers.get("X-Ratelimit", ""))
         until = datetime.fromisoformat(str(limit["until"]).replace("Z", "+00:00"))
@@ -380,6 +370,11 @@ class TraktClient:
     def prune(self) -> None:
         """Drop answers past their refresh slot: ids that left the lists, refreshes that failed."""
         self.session.cache.delete(expired=True)
+
+    def forget(self, kind: Literal["shows", "movies"], trakt_id: int) -> None:
+        """Drop the cached answers about one id, so the next run asks Trakt again."""
+        paths = [f"/movies/{trakt_id}"] if kind == "movies" else [f"/shows/{trakt_id}", f"/shows/{trakt_id}/seasons"]
+        self.session.cache.delete(*(self._key(path) for path in paths))
 
     def show(self, trakt_id: int) -> Answer[Show]:
         return self._parsed(f"/shows/{trakt_id}", parse_show)
@@ -538,7 +533,8 @@ class TraktClient:
         return None
 
     def _backoff(self, attempt: int) -> float:
-        return float(min(self.config.backoff_max, self.config.backoff * 2**attempt))
+        """The wait after attempt ``attempt`` (0 is the first) failed."""
+        return backoff(attempt + 1, self.config.backoff, self.config.backoff_max)
 
     def _count_failure(self, detail: str) -> None:
         with self._lock:

@@ -33,6 +33,9 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     # One lookup at a time, so tests that count requests around a fault are deterministic; the
     # full-chain test and tests/test_concurrency.py run with several.
     monkeypatch.setenv("TRAKT_CONCURRENCY", "1")
+    # The fake has no rate limit, and the client keeps its window between runs (.cache/trakt-window.json):
+    # a test that runs enrich.main several times must not wait out Trakt's real 5-minute window.
+    monkeypatch.setenv("TRAKT_RATE_LIMIT_PERIOD", "1")
     for variable in (
         "TRAKT_API_KEY",
         "TRAKT_API_URL",
@@ -42,6 +45,11 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         *SOURCE_VARIABLES,
     ):
         monkeypatch.delenv(variable, raising=False)
+    # Offline whatever a test leaves unset: the mapping sources' defaults are GitHub URLs, so they point
+    # at a closed local port instead (refused at once), and a failed download is not retried for real.
+    for variable, path in SOURCE_VARIABLES.items():
+        monkeypatch.setenv(variable, f"http://127.0.0.1:9{path}")
+    monkeypatch.setenv("FETCH_MAX_RETRIES", "0")
     (tmp_path / "overrides").mkdir()
     for name in ("override_tv.json", "override_movies.json"):
         (tmp_path / "overrides" / name).write_text("[]\n")
@@ -74,6 +82,7 @@ def make_config(fake: FakeTrakt, **changes: Any) -> Config:
         anime_ids_url=fake.url + SOURCE_VARIABLES["ANIME_IDS_URL"],
         shinkro_tvdb_url=fake.url + SOURCE_VARIABLES["SHINKRO_TVDB_URL"],
         timeout=2.0,
+        rate_limit_period=1.0,  # the fake has no rate limit; a test of the limiter sets its own
         backoff=0.01,
         backoff_max=0.05,
         retry_after_max=0.05,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import types
 from pathlib import Path
 from typing import Any
 
@@ -101,20 +100,22 @@ def test_fetch_refuses_a_bad_list_and_keeps_the_previous_download(
 
 @pytest.mark.parametrize("status", [404, 500])
 def test_fetch_refuses_an_error_status_and_keeps_the_previous_download(
-    workdir: Path, served: FakeTrakt, monkeypatch: pytest.MonkeyPatch, status: int
+    workdir: Path, served: FakeTrakt, status: int
 ) -> None:
     """A download that keeps failing names the URL and the variable to check; the stored lists stay."""
     waits: list[float] = []
-    monkeypatch.setattr(fetch, "time", types.SimpleNamespace(sleep=waits.append))
     before = snapshot(workdir / ".cache" / "upstream")
     served.static["/db/movies.json"] = (status, b"{}", "application/json")
     with pytest.raises(PipelineError) as caught:
-        fetch.fetch(make_config(served))
-    assert (
-        str(caught.value)
-        == f"upstream movies.json: HTTP {status} from {served.url}/db/movies.json (check ANITRAKT_MOVIES_URL)"
+        fetch.fetch(make_config(served), sleep=waits.append)
+    url = f"{served.url}/db/movies.json"
+    assert str(caught.value) == (
+        f"upstream movies.json: HTTP 404 from {url} (check ANITRAKT_MOVIES_URL)"
+        if status == 404
+        else f"upstream movies.json: HTTP 500 from {url} after 6 attempts"
+        " (check ANITRAKT_MOVIES_URL, or run again later)"
     )
-    assert waits == ([] if status == 404 else [2.0, 4.0])  # a 5xx is retried, a 404 is not
+    assert waits == ([] if status == 404 else [2.0, 4.0, 8.0, 16.0, 32.0])  # a 5xx is retried, a 404 is not
     assert snapshot(workdir / ".cache" / "upstream") == before
 
 
@@ -178,14 +179,15 @@ def test_enrich_skips_a_bad_entry_and_reports_it(workdir: Path, fake: FakeTrakt,
 
 
 def _published(workdir: Path, fake: FakeTrakt, count: int) -> dict[str, bytes]:
-    """``count`` movies published (every 5th one not found on Trakt)."""
+    """``count`` movies published (every 5th one not found on Trakt), and meta.json recording the lists."""
     for n in range(1, count + 1):
         if n % 5:
             fake.movies[100 + n] = movie(100 + n)
         else:
             fake.not_found_movies.add(100 + n)
-    write_upstream(workdir, [], [movie_entry(n, 100 + n) for n in range(1, count + 1)])
-    enrich.enrich(make_config(fake), Options(progress=False, kinds=("movies",)))
+    _trakt_knows(fake)
+    write_upstream(workdir, [tv_entry(1, 10)], [movie_entry(n, 100 + n) for n in range(1, count + 1)])
+    enrich.enrich(make_config(fake), QUIET)
     return snapshot(workdir / "output")
 
 
@@ -193,7 +195,7 @@ def _published(workdir: Path, fake: FakeTrakt, count: int) -> dict[str, bytes]:
 def test_list_that_shrank_past_the_threshold_is_refused(
     workdir: Path, fake: FakeTrakt, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """16 of 20 published MAL ids left (20% fewer): exit 1 with the way out; nothing published changes."""
+    """movies.json has 16 of the 20 rows meta.json recorded (20% fewer): exit 1 with the way out; nothing changes."""
     before = _published(workdir, fake, 20)
     write_upstream(workdir, [], [movie_entry(n, 100 + n) for n in range(1, 17)])
     monkeypatch.setenv("TRAKT_API_URL", fake.url)
@@ -202,8 +204,9 @@ def test_list_that_shrank_past_the_threshold_is_refused(
     capsys.readouterr()
     assert enrich.main(["--no-progress", "--movies", ".cache/upstream/movies.json"]) == 1
     assert capsys.readouterr().err == (
-        "enrich: upstream movies.json has 16 MAL ids, 20% fewer than the 20 published (limit 10%); nothing published"
-        " changed. If the shrink is intended, run again with --allow-shrink (the nightly's allow_shrink input)\n"
+        "enrich: upstream movies.json has 16 entries, 20% fewer than the 20 the published files were built from"
+        " (meta.json; limit 10%); nothing published changed. If the shrink is intended, run again with --allow-shrink"
+        " (the nightly's allow_shrink input)\n"
     )
     assert fake.count() == 0
     assert snapshot(workdir / "output") == before

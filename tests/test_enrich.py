@@ -395,16 +395,17 @@ def test_cache_uses_the_json_serializer(workdir: Path, fake: FakeTrakt) -> None:
 
 
 def test_shrunk_upstream_is_refused_unless_allowed(workdir: Path, fake: FakeTrakt) -> None:
-    """An upstream list that lost more than 10% of the published entries is refused, unless allowed."""
+    """An upstream list that lost more than 10% of the rows meta.json recorded is refused, unless allowed."""
     from pipeline.errors import PipelineError
 
+    add_show(fake, 10, 1)
     for trakt_id in range(20, 40):
         fake.movies[trakt_id] = movie(trakt_id)
-    write_upstream(workdir, [], [movie_entry(i, 20 + i) for i in range(1, 21)])
+    write_upstream(workdir, [tv_entry(1, 10)], [movie_entry(i, 20 + i) for i in range(1, 21)])
     run(fake)
     before = (workdir / "output" / "movies_ex.json").read_bytes()
-    write_upstream(workdir, [], [movie_entry(i, 20 + i) for i in range(1, 18)])
-    with pytest.raises(PipelineError, match=r"upstream movies.json has 17 MAL ids, 15% fewer than the 20 published"):
+    write_upstream(workdir, [tv_entry(1, 10)], [movie_entry(i, 20 + i) for i in range(1, 18)])
+    with pytest.raises(PipelineError, match=r"upstream movies.json has 17 entries, 15% fewer than the 20 the"):
         run(fake)
     assert (workdir / "output" / "movies_ex.json").read_bytes() == before
     run(fake, Options(progress=False, allow_shrink=True))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import types
 from pathlib import Path
 
 import pytest
@@ -30,17 +29,19 @@ def small_run(workdir: Path, fake: FakeTrakt, monkeypatch: pytest.MonkeyPatch) -
 
 def test_no_network_names_the_url_the_variable_and_the_demo(workdir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """fetch with nothing listening at the upstream URL says which URL, which variable, and that --demo is offline."""
-    monkeypatch.setattr(fetch, "time", types.SimpleNamespace(sleep=lambda seconds: None))
+    waits: list[float] = []
     with FakeTrakt() as fake:
         closed = fake.url
         config = make_config(fake)
     # the fake has stopped: nothing listens on its port any more, as with no network
     with pytest.raises(PipelineError) as caught:
-        fetch.fetch(config)
+        fetch.fetch(config, sleep=waits.append)
+    attempts = config.download_max_retries + 1
     assert str(caught.value) == (
-        f"upstream tv.json: cannot reach {closed}/db/tv.json: ConnectionError (check your network, or set"
-        " ANITRAKT_TV_URL to a reachable copy; `uv run python -m pipeline --demo` runs the whole chain offline)"
+        f"upstream tv.json: cannot reach {closed}/db/tv.json ({attempts} attempts): check your network, or set"
+        " ANITRAKT_TV_URL to a reachable copy; `uv run python -m pipeline --demo` runs the whole chain offline"
     )
+    assert len(waits) == attempts - 1  # retried with backoff (recorded, not waited) before giving up
 
 
 def test_no_key_names_the_three_ways_and_the_demo(
