@@ -31,6 +31,7 @@ from pipeline.models import (
     KINDS,
     META_FILE,
     NOT_FOUND_FILE,
+    ORIGINS,
     OUTPUT_FILE,
     SCHEMA_VERSION,
     UPSTREAM_FILE,
@@ -351,6 +352,11 @@ def meta(migration: Migration) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "last_changed": migration.imported_at.strftime(STAMP),
         "files": {name: {"entries": len(found.entries)} for name, found in migration.files.items()},
+        "origins": {  # every entry is imported until a nightly refreshes it
+            name: {origin: len(found.entries) if origin == "imported" else 0 for origin in ORIGINS}
+            for name, found in migration.files.items()
+            if name in OUTPUT_FILE.values()
+        },
         "upstream": {
             listed.name: {"sha256": listed.sha256, "entries": listed.total} for listed in migration.upstream.values()
         },
