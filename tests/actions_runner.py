@@ -415,10 +415,14 @@ def _cache_save(store: Path, workspace: Path, with_: dict[str, str]) -> None:
     entry = store / with_["key"]
     if entry.exists():
         return  # entries are immutable
-    for path in glob.glob(str(workspace / with_["path"])):
-        target = entry / Path(path).relative_to(workspace)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(path, target)
+    patterns = [line.strip() for line in with_["path"].splitlines() if line.strip()]  # one path or glob a line
+    found = [Path(path) for pattern in patterns for path in glob.glob(str(workspace / pattern))]
+    files = [path for found_path in found for path in ([found_path] if found_path.is_file() else found_path.rglob("*"))]
+    for path in files:
+        if path.is_file():
+            target = entry / path.relative_to(workspace)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
     entry.mkdir(parents=True, exist_ok=True)
     (entry / ".saved").write_text(str(time.monotonic_ns()))
 

@@ -14,7 +14,7 @@ from pipeline.config import DEFAULTS_FILE
 
 WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
 NIGHTLY, CHECKS = WORKFLOWS / "nightly.yml", WORKFLOWS / "checks.yml"
-CHAIN = ["fetch", "enrich", "validate", "report", "publish", "status"]
+CHAIN = ["fetch", "discover", "enrich", "validate", "report", "publish", "status"]
 MODULE = re.compile(r"python3? -m pipeline\.(\w+)")
 MAIN = "refs/heads/main"
 
@@ -104,8 +104,11 @@ def test_trakt_cache_path_is_the_one_config_yaml_uses(data_job: dict[str, Any]) 
         "actions/cache/restore",
         "actions/cache/save",
     ]
-    # The glob takes SQLite's -wal beside the database too, when a killed enrich left one.
-    assert [step["with"]["path"] for step in cache_steps] == [f"{trakt_cache}*", f"{trakt_cache}*"]
+    # The glob takes SQLite's -wal beside the database too, when a killed enrich left one; the mapping
+    # sources ride along, so a bad download keeps the last good copy.
+    sources_dir = yaml.safe_load(DEFAULTS_FILE.read_text(encoding="utf-8"))["discovery"]["sources_dir"]
+    expected = [f"{trakt_cache}*", f"{sources_dir}/"]
+    assert [step["with"]["path"].split() for step in cache_steps] == [expected, expected]
 
 
 def test_cache_saves_under_a_run_unique_key_always_and_restores_by_prefix(
@@ -237,12 +240,13 @@ def test_no_expression_is_expanded_inside_a_shell_script(path: Path) -> None:
     assert runs and not [run for run in runs if "${{" in run]
 
 
-def test_trakt_api_key_is_only_in_the_enrich_step_env(nightly: dict[Any, Any], data_job: dict[str, Any]) -> None:
+def test_trakt_api_key_is_only_in_the_steps_that_ask_trakt(nightly: dict[Any, Any], data_job: dict[str, Any]) -> None:
     uses_secrets = [where for where, value in strings(nightly) if "secrets." in value]
-    enrich = step_running(data_job, "enrich")
+    asking = [step_running(data_job, "discover"), step_running(data_job, "enrich")]
     committing = next(name for name, job in nightly["jobs"].items() if job is data_job)
-    assert uses_secrets == [f"jobs.{committing}.steps[{enrich}].env.TRAKT_API_KEY"]
-    assert steps(data_job)[enrich]["env"]["TRAKT_API_KEY"] == "${{ secrets.TRAKT_API_KEY }}"
+    assert uses_secrets == [f"jobs.{committing}.steps[{at}].env.TRAKT_API_KEY" for at in asking]
+    for at in asking:
+        assert steps(data_job)[at]["env"]["TRAKT_API_KEY"] == "${{ secrets.TRAKT_API_KEY }}"
 
 
 def test_checks_run_on_pull_request_and_push_to_main_without_secrets(checks: dict[Any, Any]) -> None:
