@@ -148,19 +148,29 @@ class Night:
     after: dict[str, int]
 
 
-def run_night(world: World, fake: FakeTrakt, key: str, workdir: Path) -> Night:
-    """fetch, discover, enrich (without --allow-shrink; again with it when refused, to count), validate."""
+def install(world: World, workdir: Path) -> None:
+    """``workdir`` as a checkout right after the import: output/ the imported files, no overrides."""
     shutil.copytree(world.output, workdir / "output")
-    (workdir / "overrides").mkdir()
+    (workdir / "overrides").mkdir(exist_ok=True)
     for name in ("override_tv.json", "override_movies.json"):
         (workdir / "overrides" / name).write_text("[]\n")
+
+
+def fetch_and_discover() -> None:
+    """The chain's first two steps, in the working directory, as the nightly runs them."""
+    assert fetch.main([]) == 0, "fetch failed"
+    assert discover.main([]) == 0, "discover failed"
+
+
+def run_night(world: World, fake: FakeTrakt, key: str, workdir: Path) -> Night:
+    """fetch, discover, enrich (without --allow-shrink; again with it when refused, to count), validate."""
+    install(world, workdir)
     previous = Path.cwd()
     os.chdir(workdir)
     try:
         with environment(fake, key):
             before = {name: read(workdir / "output", name) for name in (OUTPUT_FILE[k] for k in KINDS)}
-            assert fetch.main([]) == 0, "fetch failed"
-            assert discover.main([]) == 0, "discover failed"
+            fetch_and_discover()
             config = load_config(dotenv=None)
             refused = None
             try:
@@ -182,6 +192,9 @@ def run_night(world: World, fake: FakeTrakt, key: str, workdir: Path) -> Night:
         discovered[name], rediscovered[name] = len(found), len(imported.intersection(found))
         after[name] = len(new)
     dropped = {d["mal_id"]: d["rule"] for d in candidates.get("dropped", [])}
+    for kind in KINDS:
+        for candidate in candidates.get(kind, []):
+            dropped.setdefault(candidate["mal_id"], "discovered, then dropped by enrich (Trakt 404 or no such season)")
     sizes = {name: len(entries) for name, entries in before.items()}
     return Night(refused, changes, discovered, rediscovered, sizes, dropped, after)
 
