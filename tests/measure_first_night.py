@@ -145,7 +145,9 @@ class Night:
     rediscovered: dict[str, int]  # ... of which the MAL id was imported
     before: dict[str, int]
     dropped_rule: dict[int, str]  # MAL id -> the discovery rule that dropped it
+    split_before: dict[str, set[int]]  # imported split cours, per file
     after: dict[str, int]
+    moved: dict[str, Counter[str]]  # imported MAL ids now on another Trakt id or season, by origin
 
 
 def install(world: World, workdir: Path) -> None:
@@ -182,7 +184,7 @@ def run_night(world: World, fake: FakeTrakt, key: str, workdir: Path) -> Night:
             candidates = read(workdir / ".cache", "candidates.json")
     finally:
         os.chdir(previous)
-    changes, discovered, rediscovered, after = {}, {}, {}, {}
+    changes, discovered, rediscovered, after, moved = {}, {}, {}, {}, {}
     for kind in KINDS:
         name = OUTPUT_FILE[kind]
         new, missing = read(workdir / "output", name), read(workdir / "output", NOT_FOUND_FILE[kind])
@@ -191,12 +193,24 @@ def run_night(world: World, fake: FakeTrakt, key: str, workdir: Path) -> Night:
         found = [e["myanimelist"]["id"] for e in new if e.get("origin") == "discovered"]
         discovered[name], rediscovered[name] = len(found), len(imported.intersection(found))
         after[name] = len(new)
+        old_place = {e["myanimelist"]["id"]: place(e) for e in before[name]}
+        moved[name] = Counter(e["origin"] for e in new if old_place.get(e["myanimelist"]["id"], place(e)) != place(e))
     dropped = {d["mal_id"]: d["rule"] for d in candidates.get("dropped", [])}
     for kind in KINDS:
         for candidate in candidates.get(kind, []):
             dropped.setdefault(candidate["mal_id"], "discovered, then dropped by enrich (Trakt 404 or no such season)")
     sizes = {name: len(entries) for name, entries in before.items()}
-    return Night(refused, changes, discovered, rediscovered, sizes, dropped, after)
+    split = {
+        name: {e["myanimelist"]["id"] for e in entries if e["trakt"].get("is_split_cour")}
+        for name, entries in before.items()
+    }
+    return Night(refused, changes, discovered, rediscovered, sizes, dropped, split, after, moved)
+
+
+def place(entry: dict[str, Any]) -> tuple[int, int | None]:
+    """Where an entry points: its Trakt id and season number (None for a movie or a split cour)."""
+    season = entry["trakt"].get("season") or {}
+    return entry["trakt"]["id"], season.get("number")
 
 
 def report(title: str, night: Night) -> None:
@@ -215,11 +229,15 @@ def report(title: str, night: Night) -> None:
             f" {night.discovered[name]:,} ({night.rediscovered[name]:,} of them imported MAL ids);"
             f" {night.after[name]:,} after"
         )
+        moved = ", ".join(f"{origin} {n:,}" for origin, n in sorted(night.moved[name].items())) or "none"
+        print(f"    imported MAL ids now on another Trakt id or season, by origin: {moved}")
         if change.removed:
             why = Counter(
                 night.dropped_rule.get(mal_id, "not proposed (sources do not name it)") for mal_id in change.removed
             )
             print("    removed, by discovery rule: " + ", ".join(f"{rule} {n}" for rule, n in why.most_common()))
+            split = len(set(change.removed) & night.split_before[name])
+            print(f"    removed that were imported as split cours (no season to discover): {split:,}")
 
 
 def nights(world: World) -> dict[str, Night]:
