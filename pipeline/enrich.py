@@ -126,7 +126,8 @@ def _guard_before_lookups(
     removals = [
         guards.removals(files.output_path.name, files.old_output, groups[kind]) for kind, files in published.items()
     ]
-    reason = guards.refusal(removals, config.mass_change_threshold, config.mass_change_min_entries)
+    note = guards.discovery_note(removals, candidates.read(config.candidates))
+    reason = guards.refusal(removals, config.mass_change_threshold, config.mass_change_min_entries, note=note)
     if reason is not None:
         raise PipelineError(reason)
 

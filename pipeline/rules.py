@@ -34,6 +34,8 @@ from pipeline.sources.shinkro import ShinkroRow
 
 ShowKey = tuple[int, int]  # (show id, season number); the show id is a TMDB id or a Trakt id
 REVIEW_RULES = frozenset({"several-mal-ids", "type-conflict", "shared-season", "shared-movie"})
+# Rules that drop a claim on Trakt's answer: a Trakt incident makes them drop what they would keep.
+TRAKT_RULES = frozenset({"search-empty", "search-several", "search-wrong-type", "search-failed", "season-missing"})
 SHINKRO_MOVIE_TYPES = frozenset({"movie"})
 SHINKRO_SHOW_TYPES = frozenset({"tv", "ona"})
 

@@ -102,6 +102,9 @@ def test_trakt_answering_404_for_everything_on_that_night_is_refused(night: Any)
     reason = refused(workdir)
     assert reason.startswith("tv_ex.json: of its 266 published entries, this run would remove ")
     assert "(limit 10% each). Nothing published changed" in reason
+    dropped = read(workdir / ".cache", "candidates.json")["dropped"]
+    on_seasons = sum(d["rule"] == "season-missing" for d in dropped)
+    assert f"discovery dropped {on_seasons} of them on Trakt's answers (season-missing {on_seasons}" in reason
 
 
 def test_empty_seasons_for_every_show_on_that_night_is_refused(night: Any) -> None:
@@ -111,3 +114,14 @@ def test_empty_seasons_for_every_show_on_that_night_is_refused(night: Any) -> No
     reason = refused(workdir)
     assert reason.startswith("tv_ex.json: of its 266 published entries, this run would remove ")
     assert "movies_ex.json" not in reason  # movies are untouched by a seasons failure
+    assert "on Trakt's answers (season-missing " in reason and "if Trakt (or TRAKT_API_URL) is at fault" in reason
+
+
+def test_a_skipped_discovery_on_that_night_is_refused_and_says_so(night: Any) -> None:
+    """A mapping source missing: discovery is skipped, nothing but upstream maps the imported entries."""
+    fake, workdir = night
+    del fake.static["/sources/anime_ids.json"]
+    reason = refused(workdir)
+    assert read(workdir / ".cache", "candidates.json")["status"] == "skipped"
+    assert reason.startswith("tv_ex.json: of its 266 published entries, this run would remove ")
+    assert "discovery was skipped this night (see the report's warnings)" in reason
