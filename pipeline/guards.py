@@ -111,12 +111,7 @@ def discovery_note(changes: Iterable[MassChange], discovery: Discovery | None) -
             "discovery was skipped this night (see the report's warnings), so the entries only it would map"
             " count as removed: run again once it runs; "
         )
-    removed = {mal_id for change in changes for mal_id in change.removed}
-    rules = Counter(
-        str(dropped.get("rule"))
-        for dropped in discovery.dropped
-        if dropped.get("mal_id") in removed and dropped.get("rule") in TRAKT_RULES
-    )
+    rules = Counter(str(dropped["rule"]) for dropped in trakt_drops(changes, discovery))
     if not rules:
         return ""
     by_rule = ", ".join(f"{rule} {count:,}" for rule, count in rules.most_common())
@@ -124,6 +119,14 @@ def discovery_note(changes: Iterable[MassChange], discovery: Discovery | None) -
         f"discovery dropped {rules.total():,} of them on Trakt's answers ({by_rule}): if Trakt (or TRAKT_API_URL)"
         " is at fault, run again later; "
     )
+
+
+def trakt_drops(changes: Iterable[MassChange], discovery: Discovery | None) -> list[dict[str, Any]]:
+    """Discovery's dropped records, by a rule on Trakt's answers, of the MAL ids these changes remove."""
+    if discovery is None or discovery.status != "ok":
+        return []
+    removed = {mal_id for change in changes for mal_id in change.removed}
+    return [d for d in discovery.dropped if d.get("mal_id") in removed and d.get("rule") in TRAKT_RULES]
 
 
 def refusal(

@@ -69,6 +69,7 @@ class Dropped:
     kind: Literal["shows", "movies"]
     rule: str
     detail: str
+    asked: tuple[str, ...] = ()  # the Trakt API paths whose answers dropped it (rules needing Trakt)
 
     @property
     def review(self) -> bool:
@@ -76,7 +77,8 @@ class Dropped:
         return self.rule in REVIEW_RULES
 
     def as_json(self) -> dict[str, Any]:
-        return {"mal_id": self.mal_id, "kind": self.kind, "rule": self.rule, "detail": self.detail}
+        found = {"mal_id": self.mal_id, "kind": self.kind, "rule": self.rule, "detail": self.detail}
+        return {**found, "asked": list(self.asked)} if self.asked else found
 
 
 @dataclass(slots=True)

@@ -117,6 +117,19 @@ def test_empty_seasons_for_every_show_on_that_night_is_refused(night: Any) -> No
     assert "on Trakt's answers (season-missing " in reason and "if Trakt (or TRAKT_API_URL) is at fault" in reason
 
 
+def test_the_night_after_trakt_recovers_publishes(night: Any) -> None:
+    """The refused night's cached answers (empty seasons) are dropped: discovery asks Trakt again, not the cache."""
+    fake, workdir = night
+    seasons = dict(fake.seasons)
+    fake.seasons = {trakt_id: [] for trakt_id in seasons}
+    refused(workdir)
+    fake.seasons = seasons
+    fetch_and_discover()
+    summary = enrich(load_config(dotenv=None), QUIET)
+    assert summary["changes"]["shows"]["removed"]  # the imported entries nobody maps, as on a normal first night
+    assert len(summary["changes"]["shows"]["removed"]) <= 0.1 * 266
+
+
 def test_a_skipped_discovery_on_that_night_is_refused_and_says_so(night: Any) -> None:
     """A mapping source missing: discovery is skipped, nothing but upstream maps the imported entries."""
     fake, workdir = night
