@@ -104,6 +104,9 @@ def test_trakt_answering_404_for_everything_on_that_night_is_refused(night: Any)
     assert "(limit 10% each). Nothing published changed" in reason
     dropped = read(workdir / ".cache", "candidates.json")["dropped"]
     on_seasons = sum(d["rule"] == "season-missing" for d in dropped)
+    assert all(
+        f"/shows/{d['detail'].split()[2]}/seasons" in d["asked"] for d in dropped if d["rule"] == "season-missing"
+    )
     assert f"discovery dropped {on_seasons} of them on Trakt's answers (season-missing {on_seasons}" in reason
 
 
