@@ -7,7 +7,8 @@
      "warnings": ["..."],                   # why it was skipped, for the report
      "shows": [{"mal_id", "title", "trakt_id", "season", "evidence"}],
      "movies": [{"mal_id", "title", "trakt_id", "evidence"}],
-     "dropped": [{"mal_id", "kind", "rule", "detail", "review"}],
+     "dropped": [{"mal_id", "kind", "rule", "detail", "review"}],  # + "asked": the Trakt API paths
+                                                                  # behind a drop on Trakt's answers
      "counts": {"known": ..., "already_mapped": ..., "proposed": ..., "searched": ...}}
 
 Enrich publishes the candidates after upstream and the overrides (never over them); when the file is

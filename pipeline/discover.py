@@ -30,7 +30,7 @@ from pipeline.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind, SearchHit
 from pipeline.overrides import load_overrides
 from pipeline.sources import SourceError
 from pipeline.sources.catalog import SOURCES, read_status
-from pipeline.trakt import Answer, TraktClient, TraktUnavailable
+from pipeline.trakt import Answer, TraktClient, TraktUnavailable, search_path, seasons_path
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +135,7 @@ class Outcome:
     trakt_id: int | None
     rule: str = ""
     detail: str = ""
+    asked: tuple[str, ...] = ()  # the API paths whose answers decided a drop
 
 
 def _hits(answer: Answer[list[SearchHit]]) -> list[SearchHit] | None:
@@ -145,38 +146,41 @@ def _hits(answer: Answer[list[SearchHit]]) -> list[SearchHit] | None:
 
 def _find(
     client: TraktClient, known: Known, kind: Kind, id_kind: Literal["tmdb", "tvdb", "imdb"], external_id: object
-) -> tuple[int | None, str, str]:
+) -> tuple[int | None, str, str, tuple[str, ...]]:
+    """(Trakt id, rule, detail, the search asked) for an external id."""
     trakt_id = known.trakt_of.get((kind, id_kind, str(external_id)))
     if trakt_id is not None:
-        return trakt_id, "", ""  # a Trakt id we publish already: no search
+        return trakt_id, "", "", ()  # a Trakt id we publish already: no search
     wanted: Literal["show", "movie"] = "show" if kind == "shows" else "movie"
-    return rules.check_search(_hits(client.search(id_kind, str(external_id), wanted)), wanted)
+    found = rules.check_search(_hits(client.search(id_kind, str(external_id), wanted)), wanted)
+    return (*found, (search_path(id_kind, str(external_id), wanted),))
 
 
 def resolve_show(client: TraktClient, known: Known, claim: rules.ShowClaim) -> Outcome:
-    trakt_id, rule, detail = _find(client, known, "shows", "tmdb", claim.tmdb_id)
+    trakt_id, rule, detail, asked = _find(client, known, "shows", "tmdb", claim.tmdb_id)
     if rule == "search-empty" and claim.tvdb_id is not None:
-        trakt_id, rule, detail = _find(client, known, "shows", "tvdb", claim.tvdb_id)
+        trakt_id, rule, detail, by_tvdb = _find(client, known, "shows", "tvdb", claim.tvdb_id)
         detail = detail and f"TMDB {claim.tmdb_id}: []; TVDB {claim.tvdb_id}: {detail}"
+        asked += by_tvdb
     if trakt_id is None:
-        return Outcome(claim, None, rule, detail)
+        return Outcome(claim, None, rule, detail, asked)
     seasons = client.seasons(trakt_id)
+    asked += (seasons_path(trakt_id),)
     if seasons.status == "failed":
-        return Outcome(claim, None, "search-failed", f"/shows/{trakt_id}/seasons failed: {seasons.detail}")
+        return Outcome(claim, None, "search-failed", f"{seasons_path(trakt_id)} failed: {seasons.detail}", asked)
     numbers = [season.number for season in seasons.value or []]
     if not rules.check_season(claim.season, numbers):
-        return Outcome(
-            claim, None, "season-missing", f"Trakt show {trakt_id} has seasons {numbers}, not {claim.season}"
-        )
+        detail = f"Trakt show {trakt_id} has seasons {numbers}, not {claim.season}"
+        return Outcome(claim, None, "season-missing", detail, asked)
     return Outcome(claim, trakt_id)
 
 
 def resolve_movie(client: TraktClient, known: Known, claim: rules.MovieClaim) -> Outcome:
     if claim.tmdb_id is not None:
-        trakt_id, rule, detail = _find(client, known, "movies", "tmdb", claim.tmdb_id)
+        trakt_id, rule, detail, asked = _find(client, known, "movies", "tmdb", claim.tmdb_id)
     else:
-        trakt_id, rule, detail = _find(client, known, "movies", "imdb", claim.imdb_id)
-    return Outcome(claim, trakt_id, rule, detail)
+        trakt_id, rule, detail, asked = _find(client, known, "movies", "imdb", claim.imdb_id)
+    return Outcome(claim, trakt_id, rule, detail, asked if trakt_id is None else ())
 
 
 def _evidence(claim: rules.ShowClaim | rules.MovieClaim) -> str:
@@ -204,7 +208,9 @@ def decide(outcomes: list[Outcome], known: Known) -> Decided:
                 resolved.append(previous)
             else:
                 decided.dropped.append(
-                    rules.Dropped(mal_id=claim.mal_id, kind=kind, rule=outcome.rule, detail=outcome.detail)
+                    rules.Dropped(
+                        mal_id=claim.mal_id, kind=kind, rule=outcome.rule, detail=outcome.detail, asked=outcome.asked
+                    )
                 )
             continue
         season = claim.season if isinstance(claim, rules.ShowClaim) else None

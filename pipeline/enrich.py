@@ -113,10 +113,13 @@ def _guard_before_lookups(
     lists: dict[Kind, upstream.UpstreamList],
     groups: dict[Kind, dict[int, list[Mapping]]],
     published: dict[Kind, Published],
+    client: TraktClient,
 ) -> None:
     """Refuse, before any request, an upstream list that shrank or a run that would remove too much.
 
     Counted with every mapping applied (upstream, overrides, discovery), as the published files are.
+    When discovery dropped removed entries on Trakt's answers (search ``[]``, a season missing), those
+    answers are dropped from the cache, so that the next run's discovery asks Trakt again.
     """
     if options.output is None:  # meta.json describes the default files only
         meta = load_json(config.output_dir / META_FILE, missing={})
@@ -126,8 +129,12 @@ def _guard_before_lookups(
     removals = [
         guards.removals(files.output_path.name, files.old_output, groups[kind]) for kind, files in published.items()
     ]
-    reason = guards.refusal(removals, config.mass_change_threshold, config.mass_change_min_entries)
+    discovery = candidates.read(config.candidates)
+    note = guards.discovery_note(removals, discovery)
+    reason = guards.refusal(removals, config.mass_change_threshold, config.mass_change_min_entries, note=note)
     if reason is not None:
+        drops = guards.trakt_drops(removals, discovery)
+        client.forget_paths({str(path) for dropped in drops for path in dropped.get("asked", [])})
         raise PipelineError(reason)
 
 
@@ -522,13 +529,13 @@ def enrich(
         )
     groups, duplicates = build_mappings(lists, overrides)
     discovered_from = add_discovered(config, groups, published) if options.output is None else "none (--output)"
-    if not options.allow_shrink:
-        _guard_before_lookups(config, options, lists, groups, published)
-    for duplicate in duplicates.values():
-        logger.warning("enrich: MAL id %(mal_id)d is listed more than once: %(candidates)s", duplicate)
-    run = Run(published, duplicates)
     client = client_factory(config, force=options.force)
     try:
+        if not options.allow_shrink:
+            _guard_before_lookups(config, options, lists, groups, published, client)
+        for duplicate in duplicates.values():
+            logger.warning("enrich: MAL id %(mal_id)d is listed more than once: %(candidates)s", duplicate)
+        run = Run(published, duplicates)
         _look_up_all(client, groups, run, options)
         decided = {kind: (_sorted(files.output), _sorted(files.not_found)) for kind, files in published.items()}
         if not options.allow_shrink:

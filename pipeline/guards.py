@@ -16,12 +16,15 @@ What a migration removes (imported entries nobody maps) counts as removed like a
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pipeline.candidates import Discovery
 from pipeline.changes import by_mal_id
 from pipeline.errors import PipelineError
+from pipeline.rules import TRAKT_RULES
 
 WAY_OUT = "if the change is intended, run again with --allow-shrink (the nightly's allow_shrink input)"
 
@@ -99,7 +102,36 @@ def _split_cour(entry: dict[str, Any]) -> bool:
     return isinstance(trakt, dict) and trakt.get("is_split_cour") is True
 
 
-def refusal(changes: Iterable[MassChange], threshold: float, floor: int, *, trakt_side: bool = False) -> str | None:
+def discovery_note(changes: Iterable[MassChange], discovery: Discovery | None) -> str:
+    """Why discovery did not map the removed entries, when Trakt or a skipped night may be the cause."""
+    if discovery is None:  # discover never ran here (a local run of enrich alone)
+        return ""
+    if discovery.status != "ok":
+        return (
+            "discovery was skipped this night (see the report's warnings), so the entries only it would map"
+            " count as removed: run again once it runs; "
+        )
+    rules = Counter(str(dropped["rule"]) for dropped in trakt_drops(changes, discovery))
+    if not rules:
+        return ""
+    by_rule = ", ".join(f"{rule} {count:,}" for rule, count in rules.most_common())
+    return (
+        f"discovery dropped {rules.total():,} of them on Trakt's answers ({by_rule}): if Trakt (or TRAKT_API_URL)"
+        " is at fault, run again later; "
+    )
+
+
+def trakt_drops(changes: Iterable[MassChange], discovery: Discovery | None) -> list[dict[str, Any]]:
+    """Discovery's dropped records, by a rule on Trakt's answers, of the MAL ids these changes remove."""
+    if discovery is None or discovery.status != "ok":
+        return []
+    removed = {mal_id for change in changes for mal_id in change.removed}
+    return [d for d in discovery.dropped if d.get("mal_id") in removed and d.get("rule") in TRAKT_RULES]
+
+
+def refusal(
+    changes: Iterable[MassChange], threshold: float, floor: int, *, trakt_side: bool = False, note: str = ""
+) -> str | None:
     """The one-line reason to refuse, or None when every file is within the limits."""
     parts = []
     for change in changes:
@@ -114,6 +146,6 @@ def refusal(changes: Iterable[MassChange], threshold: float, floor: int, *, trak
         "if Trakt (or TRAKT_API_URL) is at fault, run again later: the answers behind these changes were dropped"
         " from the cache; "
         if trakt_side
-        else "their MAL ids are in neither the upstream list, the overrides nor discovery; "
+        else f"their MAL ids are in neither the upstream list, the overrides nor discovery; {note}"
     )
     return f"{'; '.join(parts)} (limit {threshold:.0%} each). Nothing published changed: {cause}{WAY_OUT}"

@@ -34,6 +34,8 @@ from pipeline.sources.shinkro import ShinkroRow
 
 ShowKey = tuple[int, int]  # (show id, season number); the show id is a TMDB id or a Trakt id
 REVIEW_RULES = frozenset({"several-mal-ids", "type-conflict", "shared-season", "shared-movie"})
+# Rules that drop a claim on Trakt's answer: a Trakt incident makes them drop what they would keep.
+TRAKT_RULES = frozenset({"search-empty", "search-several", "search-wrong-type", "search-failed", "season-missing"})
 SHINKRO_MOVIE_TYPES = frozenset({"movie"})
 SHINKRO_SHOW_TYPES = frozenset({"tv", "ona"})
 
@@ -67,6 +69,7 @@ class Dropped:
     kind: Literal["shows", "movies"]
     rule: str
     detail: str
+    asked: tuple[str, ...] = ()  # the Trakt API paths whose answers dropped it (rules needing Trakt)
 
     @property
     def review(self) -> bool:
@@ -74,7 +77,8 @@ class Dropped:
         return self.rule in REVIEW_RULES
 
     def as_json(self) -> dict[str, Any]:
-        return {"mal_id": self.mal_id, "kind": self.kind, "rule": self.rule, "detail": self.detail}
+        found = {"mal_id": self.mal_id, "kind": self.kind, "rule": self.rule, "detail": self.detail}
+        return {**found, "asked": list(self.asked)} if self.asked else found
 
 
 @dataclass(slots=True)

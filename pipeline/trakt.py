@@ -15,7 +15,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -308,6 +308,14 @@ def _seconds_header(response: requests.Response) -> float | None:
     return max(0.0, (until - datetime.now(UTC)).total_seconds())
 
 
+def seasons_path(trakt_id: int) -> str:
+    return f"/shows/{trakt_id}/seasons"
+
+
+def search_path(id_kind: str, external_id: int | str, wanted: str) -> str:
+    return f"/search/{id_kind}/{external_id}?type={wanted}"
+
+
 @dataclass
 class TraktClient:
     """Looks up shows, seasons and movies; each distinct URL is answered at most once per run."""
@@ -373,14 +381,18 @@ class TraktClient:
 
     def forget(self, kind: Literal["shows", "movies"], trakt_id: int) -> None:
         """Drop the cached answers about one id, so the next run asks Trakt again."""
-        paths = [f"/movies/{trakt_id}"] if kind == "movies" else [f"/shows/{trakt_id}", f"/shows/{trakt_id}/seasons"]
+        paths = [f"/movies/{trakt_id}"] if kind == "movies" else [f"/shows/{trakt_id}", seasons_path(trakt_id)]
+        self.forget_paths(paths)
+
+    def forget_paths(self, paths: Iterable[str]) -> None:
+        """Drop the cached answers to these API paths (as ``search_path`` and ``seasons_path`` give them)."""
         self.session.cache.delete(*(self._key(path) for path in paths))
 
     def show(self, trakt_id: int) -> Answer[Show]:
         return self._parsed(f"/shows/{trakt_id}", parse_show)
 
     def seasons(self, trakt_id: int) -> Answer[list[Season]]:
-        return self._parsed(f"/shows/{trakt_id}/seasons", parse_seasons)
+        return self._parsed(seasons_path(trakt_id), parse_seasons)
 
     def movie(self, trakt_id: int) -> Answer[Movie]:
         return self._parsed(f"/movies/{trakt_id}", parse_movie)
@@ -389,7 +401,7 @@ class TraktClient:
         self, id_kind: Literal["tmdb", "tvdb", "imdb"], external_id: int | str, wanted: Literal["show", "movie"]
     ) -> Answer[list[SearchHit]]:
         """Trakt's search by external id, for one type. ``[]`` is cached like a 404: asked again on its slot."""
-        return self._parsed(f"/search/{id_kind}/{external_id}?type={wanted}", parse_search)
+        return self._parsed(search_path(id_kind, external_id, wanted), parse_search)
 
     def _parsed(self, path: str, parse: Callable[[Any], T]) -> Answer[T]:
         status, body, detail = self._answer(path)
