@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -10,7 +11,8 @@ import pytest
 from pipeline import enrich
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
-from pipeline.fake_trakt import FakeTrakt, most_in_window
+from pipeline.fake_trakt import FakeTrakt, Fault, most_in_window
+from pipeline.trakt import TraktClient
 from tests.conftest import make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
 
 QUIET = Options(progress=False)
@@ -70,3 +72,31 @@ def test_outage_stops_every_thread(workdir: Path, fake: FakeTrakt) -> None:
     after_outage = fake.count() - 10
     assert after_outage <= config.circuit_breaker_failures + config.concurrency * (config.max_retries + 1)
     assert (workdir / "output").exists() == before  # nothing written
+
+
+def test_retry_after_holds_back_the_other_lookup_threads(workdir: Path, fake: FakeTrakt) -> None:
+    """While one lookup waits out a 429's Retry-After, a lookup in another thread waits for it too."""
+    fake.movies[20], fake.movies[21] = movie(20), movie(21)
+    fake.add_fault(Fault(status=429, headers={"Retry-After": "7"}, path=r"^/movies/20$", times=1))
+    now = [0.0]
+    events: list[tuple[str, float, int]] = []  # (what, seconds or virtual time, requests for /movies/21 so far)
+
+    def other_lookup() -> None:
+        status = client.movie(21).status
+        events.append((status, now[0], fake.count("/movies/21")))
+
+    def sleep(seconds: float) -> None:
+        events.append(("sleep", seconds, fake.count("/movies/21")))
+        if len(events) == 1:  # the throttled lookup waits; meanwhile another thread looks a movie up
+            other = threading.Thread(target=other_lookup)
+            other.start()
+            other.join(timeout=60)
+        now[0] += seconds
+
+    client = TraktClient(make_config(fake, retry_after_max=30.0), sleep=sleep, clock=lambda: now[0])
+    try:
+        assert client.movie(20).status == "ok"
+    finally:
+        client.close()
+    assert events == [("sleep", 7.0, 0), ("sleep", 7.0, 0), ("ok", 7.0, 1)]
+    assert [request.path for request in fake.requests] == ["/movies/20", "/movies/21", "/movies/20"]

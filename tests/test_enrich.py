@@ -311,8 +311,20 @@ def test_429_waits_for_retry_after_then_succeeds(workdir: Path, fake: FakeTrakt)
     fake.add_fault(Fault(status=429, headers={"Retry-After": "7"}, times=1))
     time = VirtualTime()
     summary = enrich.enrich(make_config(fake, retry_after_max=30.0), only_present(QUIET), client_factory=time.factory)
-    assert 7.0 in time.waits
+    assert time.waits == [7.0]
     assert summary["requests"]["throttled"] == 1
+    assert read(workdir, "movies_ex.json")[0]["trakt"]["id"] == 20
+
+
+def test_retry_after_beyond_the_cap_waits_only_the_cap(workdir: Path, fake: FakeTrakt) -> None:
+    """A Retry-After longer than retry_after_max is cut to it: one wait of the cap, then the answer."""
+    fake.movies[20] = movie(20)
+    write_upstream(workdir, [], [movie_entry(2, 20)])
+    fake.add_fault(Fault(status=429, headers={"Retry-After": "86400"}, times=1))
+    time = VirtualTime()
+    enrich.enrich(make_config(fake, retry_after_max=30.0), only_present(QUIET), client_factory=time.factory)
+    assert time.waits == [30.0]
+    assert fake.count("/movies/20") == 2
     assert read(workdir, "movies_ex.json")[0]["trakt"]["id"] == 20
 
 
