@@ -264,8 +264,8 @@ def parse_movie(data: Any) -> Movie:
     )
 
 
-def _seconds_header(response: requests.Response) -> float | None:
-    """How long Trakt asks us to wait: ``Retry-After`` seconds, else ``X-Ratelimit``'s ``until``."""
+def _seconds_header(response: requests.Response, now: float) -> float | None:
+    """How long Trakt asks us to wait: ``Retry-After`` seconds, else ``X-Ratelimit``'s ``until`` (Unix ``now``)."""
     retry_after = response.headers.get("Retry-After", "").strip()
     if retry_after:
         try:
@@ -277,7 +277,7 @@ def _seconds_header(response: requests.Response) -> float | None:
         until = datetime.fromisoformat(str(limit["until"]).replace("Z", "+00:00"))
     except (ValueError, KeyError, TypeError):
         return None
-    return max(0.0, (until - datetime.now(UTC)).total_seconds())
+    return max(0.0, until.replace(tzinfo=until.tzinfo or UTC).timestamp() - now)
 
 
 @dataclass
@@ -426,7 +426,7 @@ class TraktClient:
                 elif response.status_code not in RETRYABLE:
                     self._count_failure(detail)
                     return ("failed", None, detail)
-                asked = _seconds_header(response)
+                asked = _seconds_header(response, self.wall_clock())
                 if asked is not None:
                     wait = min(asked, self.config.retry_after_max)
                     self.limiter.block_for(wait)
