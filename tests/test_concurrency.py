@@ -49,7 +49,7 @@ def test_parallel_lookups_ask_each_url_once_within_the_window(workdir: Path, fak
     assert most_in_window([request.time for request in fake.requests], 0.5) <= 50
 
 
-def test_lookups_are_concurrency_at_a_time(workdir: Path, fake: FakeTrakt) -> None:
+def test_four_lookups_are_under_way_at_once(workdir: Path, fake: FakeTrakt) -> None:
     """With concurrency 4, four lookups are under way at once: the first four wait for each other, then go."""
     needed = many(workdir, fake, shows=20, movies=20)
     together = threading.Barrier(4, timeout=30)  # broken, failing the run, unless four lookups reach it
