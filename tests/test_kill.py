@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -85,7 +86,8 @@ def _wait_until_held(process: subprocess.Popen[str], fake: FakeTrakt, count: int
 def _wait_until_paused(process: subprocess.Popen[str], name: str) -> None:
     """Wait for the line the paused writer prints once the new copy of ``name`` is whole on disk."""
     assert process.stdout is not None
-    line = process.stdout.readline()  # the writer prints it, then waits to be killed
+    ready, _, _ = select.select([process.stdout], [], [], 60)  # the limit only stops a broken run
+    line = process.stdout.readline() if ready else ""  # the writer prints it, then waits to be killed
     if not line.startswith("paused before ") or not line.rstrip().endswith(f"output/{name}"):
         pytest.fail(_failure(process, f"did not pause before renaming {name}: {line!r}"))
 
