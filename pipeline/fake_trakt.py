@@ -40,7 +40,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -138,7 +138,7 @@ class ReceivedRequest:
     method: str
     path: str
     headers: dict[str, str]
-    time: float  # time.monotonic() at arrival
+    time: float  # the fake's clock (time.monotonic by default) at arrival
     query: str = ""
     client_port: int = 0  # the same port on two requests means the connection was kept alive
 
@@ -190,6 +190,7 @@ class FakeTrakt:
         rate_period: float = 300.0,
         host: str = "127.0.0.1",
         port: int = 0,
+        clock: Callable[[], float] = time.monotonic,  # arrival times and the rate-limit window
     ) -> None:
         self.shows: dict[int, dict[str, Any]] = dict(shows or {})
         self.seasons: dict[int, list[dict[str, Any]]] = dict(seasons or {})
@@ -206,6 +207,7 @@ class FakeTrakt:
         self.throttled = 0
         self.host = host
         self.port = port
+        self.clock = clock
         self._lock = threading.Lock()
         self._log: list[ReceivedRequest] = []
         self._received = 0
@@ -389,7 +391,7 @@ class FakeTrakt:
         limit, period = self.rate_limit, self.rate_period
         if limit is None:
             return True, {}
-        now = time.monotonic()
+        now = self.clock()
         with self._lock:
             while self._window and self._window[0] <= now - period:
                 self._window.popleft()
@@ -558,7 +560,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._drain_body()
         path, _, query = self.path.partition("?")
         headers = {name.lower(): value for name, value in self.headers.items()}
-        request = ReceivedRequest(self.command, path, headers, time.monotonic(), query, self.client_address[1])
+        request = ReceivedRequest(self.command, path, headers, fake.clock(), query, self.client_address[1])
         fault = fake._arrive(request)
         if fault is not None:
             fake._sleep(fake.latency + fault.delay)

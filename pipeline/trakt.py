@@ -295,9 +295,10 @@ def parse_search(data: Any) -> list[SearchHit]:
     return hits
 
 
-def _seconds_header(response: requests.Response) -> float | None:
-    """How long Trakt asks us to wait: ``Retry-After`` (seconds or a date), else ``X-Ratelimit``'s ``until``."""
-    asked = retry_after(response)
+def _seconds_header(response: requests.Response, now: float) -> float | None:
+    """How long Trakt asks us to wait: ``Retry-After`` (seconds or a date), else ``X-Ratelimit``'s ``until``
+    (against the Unix time ``now``)."""
+    asked = retry_after(response, datetime.fromtimestamp(now, UTC))
     if asked is not None:
         return asked
     try:
@@ -305,7 +306,7 @@ def _seconds_header(response: requests.Response) -> float | None:
         until = datetime.fromisoformat(str(limit["until"]).replace("Z", "+00:00"))
     except (ValueError, KeyError, TypeError):
         return None
-    return max(0.0, (until - datetime.now(UTC)).total_seconds())
+    return max(0.0, until.replace(tzinfo=until.tzinfo or UTC).timestamp() - now)
 
 
 def seasons_path(trakt_id: int) -> str:
@@ -514,7 +515,7 @@ class TraktClient:
                 elif response.status_code not in RETRYABLE:
                     self._count_failure(detail)
                     return ("failed", None, detail)
-                asked = _seconds_header(response)
+                asked = _seconds_header(response, self.wall_clock())
                 if asked is not None:
                     wait = min(asked, self.config.retry_after_max)
                     self.limiter.block_for(wait)

@@ -9,7 +9,10 @@
 2. warm run: requests and wall time of ``enrich`` then ``validate``, each as a separate process;
 3. ``--nights`` simulated nights after a cold start, on a fake clock (the real requests-cache and
    client, see tests/fake_clock.py), with a few ids leaving the lists every night: requests per night,
-   the oldest answer ever served, and the cache's row count.
+   the oldest answer ever served, and the cache's row count;
+4. lookups in parallel: a forced enrich of 40 shows and 40 movies against a fake answering in
+   ``--parallel-latency``, one lookup at a time, then four (the tests check that four are under way
+   at once, by counting, never by timing).
 
 Prints one table and whether each target is met; exits 1 when one is not.
 """
@@ -40,12 +43,24 @@ from pipeline import upstream  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.fake_trakt import FakeTrakt, most_in_window  # noqa: E402
 from pipeline.trakt import cache_key  # noqa: E402
-from tests.conftest import API_KEY, copy_real_upstream, make_config, real_lists, tv_entry  # noqa: E402
+from tests.conftest import (  # noqa: E402
+    API_KEY,
+    copy_real_upstream,
+    make_config,
+    movie,
+    movie_entry,
+    real_lists,
+    seasons,
+    show,
+    tv_entry,
+    write_upstream,
+)
 from tests.fake_clock import FakeClock  # noqa: E402
 
 WARM_TARGET_SECONDS = 3.0
 RSS_TARGET_MB = 200.0
 RATIO_TARGET = 1.10
+PARALLEL_TARGET = 0.6  # four lookups in flight take under this share of the time of one at a time
 NIGHT_SHARE_TARGET = 1 / 20
 MAX_THROTTLED = 5  # "near zero"
 CLEARED_VARIABLES = ("TRAKT_", "ANITRAKT_", "GITHUB_STEP_SUMMARY")
@@ -348,6 +363,33 @@ def report_nights(args: argparse.Namespace, table: Table, seen: Nights, days: fl
     )
 
 
+# -- 4: lookups in parallel ---------------------------------------------------------------------------
+
+
+def parallel(args: argparse.Namespace, table: Table, base: Path) -> None:
+    workdir = base / "parallel"
+    (workdir / "overrides").mkdir(parents=True)
+    for name in ("override_tv.json", "override_movies.json"):
+        (workdir / "overrides" / name).write_text("[]\n")
+    fake = FakeTrakt(expected_key=API_KEY, latency=args.parallel_latency)
+    for trakt_id in range(1, 41):
+        fake.shows[trakt_id], fake.seasons[trakt_id] = show(trakt_id), seasons(trakt_id, 1)
+        fake.movies[trakt_id] = movie(trakt_id)
+    write_upstream(workdir, [tv_entry(i, i) for i in range(1, 41)], [movie_entry(10_000 + i, i) for i in range(1, 41)])
+    os.chdir(workdir)
+    seconds = {}
+    with fake:
+        for concurrency in (1, 4):
+            started = time.monotonic()
+            enrich(make_config(fake, concurrency=concurrency), Options(progress=False, force=True))
+            seconds[concurrency] = time.monotonic() - started
+    latency = f"{args.parallel_latency * 1000:g} ms answers"
+    table.add(f"parallel: forced enrich of 120 URLs, {latency}, 1 at a time", f"{seconds[1]:.2f} s")
+    table.add("parallel: the same, 4 in flight", f"{seconds[4]:.2f} s")
+    ratio = seconds[4] / seconds[1]
+    table.add("parallel: 4 in flight / 1 at a time", f"{ratio:.2f}", f"< {PARALLEL_TARGET:g}", ratio < PARALLEL_TARGET)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("--limit", type=int, default=1000, help="calls allowed per --period (default 1000)")
@@ -355,7 +397,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--latency", type=float, default=0.003, help="fake's answer delay in s (default 0.003)")
     parser.add_argument("--nights", type=int, default=60, help="nights to simulate, 0 skips (default 60)")
     parser.add_argument("--churn", type=int, default=5, help="shows leaving the lists per night (default 5)")
-    parser.add_argument("--skip-cold", action="store_true", help="only simulate the nights")
+    parser.add_argument("--skip-cold", action="store_true", help="only simulate the nights (skip parts 1, 2 and 4)")
+    parser.add_argument(
+        "--parallel-latency", type=float, default=0.03, help="fake's answer delay in s for part 4 (default 0.03)"
+    )
     args = parser.parse_args(argv)
     logging.disable(logging.WARNING)  # the in-process runs' duplicate warnings; the table is the product
     table = Table()
@@ -364,6 +409,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             cold_and_warm(args, table, Path(folder))
         if args.nights:
             simulate(args, table, Path(folder))
+        if not args.skip_cold:
+            parallel(args, table, Path(folder))
         os.chdir(ROOT)
     table.print()
     unmet = [figure for figure, *_, met in table.rows if met is False]

@@ -8,7 +8,7 @@ import signal
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +25,18 @@ FAILING = r"^/(shows/10/seasons|shows/11|movies/20)$"
 FAILING_PATHS = ("/shows/10/seasons", "/shows/11", "/movies/20")
 FAILING_MAL = [("movies", 4), ("shows", 1), ("shows", 2)]
 
-SLOW_TIMEOUT = 0.2  # the client timeout of the "slower than the timeout" case; the fault waits 1 s
+# The "slower than the timeout" case: the client gives up after SLOW_TIMEOUT, the fault answers after
+# SLOW_DELAY; both far from how long a normal answer takes, even on a busy machine.
+SLOW_TIMEOUT = 0.5
+SLOW_DELAY = 30.0  # never waited out: the fake's stop ends it
+VIRTUAL_EPOCH = 1_800_000_000.0  # the Unix time at which a VirtualTime starts (2027-01-15T08:00:00Z)
 
 
 class VirtualTime:
-    """A clock that moves only when the client sleeps: every wait is recorded, none is waited."""
+    """Clocks that move only when the client sleeps: every wait is recorded, none is waited.
+
+    ``clock`` is the monotonic clock (from 0); ``wall`` the Unix time, from ``VIRTUAL_EPOCH``.
+    """
 
     def __init__(self) -> None:
         self.now = 0.0
@@ -42,12 +49,16 @@ class VirtualTime:
     def clock(self) -> float:
         return self.now
 
+    def wall(self) -> float:
+        return VIRTUAL_EPOCH + self.now
+
     def factory(self, config: Config, force: bool = False) -> TraktClient:
-        return TraktClient(config, force=force, sleep=self.sleep, clock=self.clock)
+        return TraktClient(config, force=force, sleep=self.sleep, clock=self.clock, wall_clock=self.wall)
 
 
 def _ratelimit_until(seconds: float) -> dict[str, str]:
-    until = datetime.now(UTC) + timedelta(seconds=seconds)
+    """An X-Ratelimit header whose window ends ``seconds`` after a VirtualTime started."""
+    until = datetime.fromtimestamp(VIRTUAL_EPOCH + seconds, UTC)
     limit = {"name": "UNAUTHED_API_GET_LIMIT", "period": 300, "limit": 1000, "remaining": 0}
     return {"X-Ratelimit": json.dumps({**limit, "until": until.strftime("%Y-%m-%dT%H:%M:%SZ")})}
 
@@ -58,7 +69,7 @@ class Transient:
 
     make: Callable[[], Fault]
     config: dict[str, Any] = field(default_factory=dict)
-    asked_wait: float | None = None  # the wait the answer asks for; None: the client's own backoff
+    waits: tuple[float, ...] | None = None  # the waits two such answers ask for; None: the client's own backoff
 
 
 def _bad(status: int) -> Transient:
@@ -66,13 +77,14 @@ def _bad(status: int) -> Transient:
 
 
 TRANSIENT = {
-    "429-retry-after": Transient(lambda: Fault(status=429, headers={"Retry-After": "7"}), asked_wait=7.0),
-    "429-x-ratelimit-only": Transient(lambda: Fault(status=429, headers=_ratelimit_until(30)), asked_wait=30.0),
+    "429-retry-after": Transient(lambda: Fault(status=429, headers={"Retry-After": "7"}), waits=(7.0, 7.0)),
+    # The same "until" twice: the first answer asks 30 s; once they passed, the second asks nothing more.
+    "429-x-ratelimit-only": Transient(lambda: Fault(status=429, headers=_ratelimit_until(30)), waits=(30.0, 0.0)),
     "429-no-headers": _bad(429),
     **{str(status): _bad(status) for status in (500, 502, 503, 504, 520, 521, 522)},
     "connection-reset": Transient(lambda: Fault(reset=True)),
     "transfer-cut-short": Transient(lambda: Fault(cut=True)),
-    "slower-than-timeout": Transient(lambda: Fault(delay=1.0), config={"timeout": SLOW_TIMEOUT}),
+    "slower-than-timeout": Transient(lambda: Fault(delay=SLOW_DELAY), config={"timeout": SLOW_TIMEOUT}),
     "200-truncated-json": Transient(lambda: Fault(body=b'{"title": "Show 10", "ids": {"trakt": 1')),
     "200-html": Transient(lambda: Fault(body=b"<!DOCTYPE html><html><body>502 Bad gateway</body></html>")),
 }

@@ -249,7 +249,10 @@ def test_entries_added_by_overrides_are_not_a_shrink(workdir: Path, fake: FakeTr
     options = Options(progress=False, kinds=("movies",))
     enrich.enrich(make_config(fake), options)
     assert len(read(workdir, "movies_ex.json")) + len(read(workdir, "not_exist_movies_ex.json")) == 13
-    enrich.enrich(make_config(fake), options)  # the same upstream list, the same overrides: 10 + 3 MAL ids
+    published = snapshot(workdir / "output")
+    summary = enrich.enrich(make_config(fake), options)  # the same upstream list and overrides: not refused
+    assert sum(info["entries"] for info in summary["files"].values()) == 13
+    assert snapshot(workdir / "output") == published
 
 
 # -- bad overrides ------------------------------------------------------------------------------------

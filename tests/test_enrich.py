@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -214,20 +215,21 @@ def test_not_found_is_rechecked_when_its_cached_404_expires(workdir: Path, fake:
     assert read(workdir, "not_exist_movies_ex.json") == []
 
 
-def test_duplicate_mal_id_prefers_the_entry_found_with_its_season(workdir: Path, fake: FakeTrakt) -> None:
-    """Of two upstream entries for one MAL id, the one whose season exists wins over a later split cour."""
+def test_duplicate_mal_id_prefers_the_last_entry_found_with_its_season(workdir: Path, fake: FakeTrakt) -> None:
+    """Of entries for one MAL id, the last whose season exists wins: over earlier ones and a later split cour."""
     add_show(fake, 10, 1, 2)
-    add_show(fake, 11, 1)
-    write_upstream(workdir, [tv_entry(1, 10, season=2), tv_entry(1, 11, season=3)], [])
+    add_show(fake, 11, 1, 2)
+    add_show(fake, 12, 1)
+    write_upstream(workdir, [tv_entry(1, 10, season=2), tv_entry(1, 11, season=2), tv_entry(1, 12, season=3)], [])
     summary = run(fake)
     trakt = read(workdir, "tv_ex.json")[0]["trakt"]
-    assert (trakt["id"], trakt["season"]["number"]) == (10, 2)
+    assert (trakt["id"], trakt["season"]["number"], trakt["is_split_cour"]) == (11, 2, False)
     assert summary["duplicates"] == [
         {
             "kind": "shows",
             "mal_id": 1,
-            "candidates": ["tv.json[0]: trakt 10", "tv.json[1]: trakt 11"],
-            "chosen": "tv.json[0]",
+            "candidates": ["tv.json[0]: trakt 10", "tv.json[1]: trakt 11", "tv.json[2]: trakt 12"],
+            "chosen": "tv.json[1]",
         }
     ]
 
@@ -353,8 +355,20 @@ def test_429_waits_for_retry_after_then_succeeds(workdir: Path, fake: FakeTrakt)
     fake.add_fault(Fault(status=429, headers={"Retry-After": "7"}, times=1))
     time = VirtualTime()
     summary = enrich.enrich(make_config(fake, retry_after_max=30.0), only_present(QUIET), client_factory=time.factory)
-    assert 7.0 in time.waits
+    assert time.waits == [7.0]
     assert summary["requests"]["throttled"] == 1
+    assert read(workdir, "movies_ex.json")[0]["trakt"]["id"] == 20
+
+
+def test_retry_after_beyond_the_cap_waits_only_the_cap(workdir: Path, fake: FakeTrakt) -> None:
+    """A Retry-After longer than retry_after_max is cut to it: one wait of the cap, then the answer."""
+    fake.movies[20] = movie(20)
+    write_upstream(workdir, [], [movie_entry(2, 20)])
+    fake.add_fault(Fault(status=429, headers={"Retry-After": "86400"}, times=1))
+    time = VirtualTime()
+    enrich.enrich(make_config(fake, retry_after_max=30.0), only_present(QUIET), client_factory=time.factory)
+    assert time.waits == [30.0]
+    assert fake.count("/movies/20") == 2
     assert read(workdir, "movies_ex.json")[0]["trakt"]["id"] == 20
 
 
@@ -423,8 +437,21 @@ def test_bad_upstream_entries_are_skipped_and_reported(workdir: Path, fake: Fake
     assert all(message.startswith("upstream movies.json: $[1]") for message in summary["skipped_upstream"])
 
 
+def test_meta_describes_the_upstream_lists_it_was_built_from(workdir: Path, fake: FakeTrakt) -> None:
+    """meta.json gives each upstream list's SHA-256 (of its bytes as downloaded) and its number of entries."""
+    fake.movies[20] = movie(20)
+    add_show(fake, 10, 1)
+    write_upstream(workdir, [tv_entry(1, 10)], [movie_entry(2, 20), {"title": "No ids", "type": "movies"}])
+    run(fake)
+    lists = workdir / ".cache" / "upstream"
+    assert json.loads((workdir / "output" / "meta.json").read_text())["upstream"] == {
+        "tv.json": {"sha256": hashlib.sha256((lists / "tv.json").read_bytes()).hexdigest(), "entries": 1},
+        "movies.json": {"sha256": hashlib.sha256((lists / "movies.json").read_bytes()).hexdigest(), "entries": 2},
+    }
+
+
 def test_meta_changes_only_with_the_data(workdir: Path, fake: FakeTrakt) -> None:
-    """meta.json is rewritten when a data file changes, and left as is when nothing changed."""
+    """meta.json is rewritten, dated by the run, when a data file changes, and left as is when nothing changed."""
     fake.movies[20] = movie(20)
     add_show(fake, 10, 1)
     write_upstream(workdir, [tv_entry(1, 10)], [movie_entry(2, 20)])
@@ -432,14 +459,16 @@ def test_meta_changes_only_with_the_data(workdir: Path, fake: FakeTrakt) -> None
     meta_path = workdir / "output" / "meta.json"
     meta = json.loads(meta_path.read_text())
     assert meta["files"]["movies_ex.json"] == {"entries": 1}
-    assert len(meta["upstream"]["movies.json"]["sha256"]) == 64
     meta["last_changed"] = "2001-01-01T00:00:00Z"
     meta_path.write_text(json.dumps(meta, indent=2) + "\n")
     run(fake, Options(progress=False, force=True))
     assert json.loads(meta_path.read_text())["last_changed"] == "2001-01-01T00:00:00Z"
     fake.movies[20]["title"] = "New title"
+    started = datetime.now(UTC).replace(microsecond=0)
     run(fake, Options(progress=False, force=True))
-    assert json.loads(meta_path.read_text())["last_changed"] > "2026"
+    ended = datetime.now(UTC)
+    changed = datetime.strptime(json.loads(meta_path.read_text())["last_changed"], "%Y-%m-%dT%H:%M:%S%z")
+    assert started <= changed <= ended
 
 
 def test_meta_is_not_written_from_one_list_alone(workdir: Path, fake: FakeTrakt) -> None:

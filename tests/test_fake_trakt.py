@@ -6,8 +6,8 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 
 import pytest
 import requests
@@ -24,6 +24,18 @@ from pipeline.fake_trakt import (
 
 HEADERS = {"trakt-api-key": "test-key", "trakt-api-version": "2", "Content-Type": "application/json"}
 SAMPLE_DATA = json.loads(SAMPLE.read_text(encoding="utf-8"))
+# A client timeout, and a latency or delay far beyond it (never waited out: the fake's stop ends it).
+SHORT, LONG = 0.2, 60.0
+
+
+@dataclass(slots=True)
+class Clock:
+    """The fake's clock, moved by the test."""
+
+    now: float = 0.0
+
+    def __call__(self) -> float:
+        return self.now
 
 
 @pytest.fixture
@@ -126,19 +138,24 @@ def test_request_log_records_arrivals_in_order(fake: FakeTrakt, session: request
     assert fake.count() == 0
 
 
-def test_latency_delays_every_answer(session: requests.Session) -> None:
-    """latency seconds pass before each answer."""
-    with FakeTrakt.from_sample(latency=0.1) as fake:
-        started = time.monotonic()
-        get(session, fake, "/shows/46086")
-
-    assert time.monotonic() - started >= 0.1
+def test_latency_holds_back_every_answer_but_static_files() -> None:
+    """With a latency, a found record and a 404 are not answered within a client timeout; a static file is."""
+    with FakeTrakt.from_sample(latency=LONG) as fake:
+        fake.static["/db/tv.json"] = (200, b"[]", "application/json")
+        assert requests.get(f"{fake.url}/db/tv.json", timeout=2).json() == []
+        for path in ("/shows/46086", "/shows/1"):
+            with pytest.raises(requests.Timeout):
+                requests.get(fake.url + path, headers=HEADERS, timeout=SHORT)
+        assert fake.count() == 3
 
 
 def test_rate_limit_answers_429_with_retry_after(session: requests.Session) -> None:
-    """Past the limit the fake answers 429 with Retry-After and a Trakt-shaped X-Ratelimit."""
-    with FakeTrakt.from_sample(rate_limit=2, rate_period=60) as fake:
-        answers = [get(session, fake, "/shows/46086") for _ in range(3)]
+    """Past the limit the fake answers 429 with Retry-After (when a slot frees) and a Trakt-shaped X-Ratelimit."""
+    clock = Clock()
+    with FakeTrakt.from_sample(rate_limit=2, rate_period=60, clock=clock) as fake:
+        answers = [get(session, fake, "/shows/46086")]
+        clock.now = 10.0
+        answers += [get(session, fake, "/shows/46086") for _ in range(2)]
 
         assert [answer.status_code for answer in answers] == [200, 200, 429]
         assert json.loads(answers[0].headers["X-Ratelimit"])["remaining"] == 1
@@ -147,22 +164,26 @@ def test_rate_limit_answers_429_with_retry_after(session: requests.Session) -> N
         assert limit["name"] == "UNAUTHED_API_GET_LIMIT"
         assert (limit["period"], limit["limit"], limit["remaining"]) == (60, 2, 0)
         assert limit["until"].endswith("Z")
-        assert 59 <= int(answers[2].headers["Retry-After"]) <= 60
+        assert answers[2].headers["Retry-After"] == "50"  # the first request leaves the window at 60
         assert fake.throttled == 1
 
 
 def test_throttled_requests_take_no_slot_in_the_window(session: requests.Session) -> None:
-    """Once the window slides past the answered requests, the next ones are answered again."""
-    with FakeTrakt.from_sample(rate_limit=2, rate_period=0.3) as fake:
-        first = [get(session, fake, "/movies/10904").status_code for _ in range(5)]
-        throttled = get(session, fake, "/movies/10904")
-        time.sleep(0.35)
+    """Once the window slides past the answered requests, the next ones are answered, whatever was throttled."""
+    clock = Clock()
+    with FakeTrakt.from_sample(rate_limit=2, rate_period=0.3, clock=clock) as fake:
+        first = [get(session, fake, "/movies/10904").status_code for _ in range(2)]
+        clock.now = 0.2
+        throttled = [get(session, fake, "/movies/10904") for _ in range(3)]
+        clock.now = 0.35  # the two answered at 0 left the window; the three throttled at 0.2 never entered it
         later = [get(session, fake, "/movies/10904").status_code for _ in range(2)]
 
-        assert first == [200, 200, 429, 429, 429]
-        assert throttled.headers["Retry-After"] == "1"  # at least 1 second, even for a short window
+        assert first == [200, 200]
+        assert [answer.status_code for answer in throttled] == [429, 429, 429]
+        assert throttled[0].headers["Retry-After"] == "1"  # at least 1 second, even for a short window
         assert later == [200, 200]
-        assert fake.throttled == 4
+        assert fake.throttled == 3
+        assert [request.time for request in fake.requests] == [0.0] * 2 + [0.2] * 3 + [0.35] * 2
 
 
 def test_fault_applies_in_order_to_matching_paths_for_its_times(fake: FakeTrakt, session: requests.Session) -> None:
@@ -204,10 +225,10 @@ def test_reset_fault_resets_the_connection(fake: FakeTrakt, session: requests.Se
 
 def test_delay_fault_exceeds_the_client_timeout(fake: FakeTrakt, session: requests.Session) -> None:
     """A delay-only fault makes the client time out, then lets later requests through normally."""
-    fake.add_fault(Fault(delay=0.5, times=1))
+    fake.add_fault(Fault(delay=LONG, times=1))
 
     with pytest.raises(requests.Timeout):
-        session.get(f"{fake.url}/shows/46086", timeout=0.1)
+        session.get(f"{fake.url}/shows/46086", timeout=SHORT)
     assert get(session, fake, "/shows/46086").status_code == 200
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from pathlib import Path
 from typing import Any
 
@@ -49,11 +48,7 @@ def test_transient_fault_is_retried_with_backoff_then_succeeds(workdir: Path, fa
     clock = VirtualTime()
     summary = run(config_for(fake, case), clock=clock)
     assert fake.count("/shows/10/seasons") == 3
-    if case.asked_wait is None:
-        assert clock.waits == [1.0, 2.0]  # exponential backoff
-    else:
-        assert all(case.asked_wait - 2 < wait <= case.asked_wait for wait in clock.waits)
-        assert len(clock.waits) == 2
+    assert clock.waits == list(case.waits or (1.0, 2.0))  # what the answers asked, else exponential backoff
     assert summary["requests"]["retries"] == 2
     assert (summary["stale"], summary["failed_new"], summary["requests"]["failed"]) == ([], [], 0)
     trakt = read(workdir, "tv_ex.json")[0]["trakt"]
@@ -209,10 +204,8 @@ def test_outage_stops_in_bounded_time_and_changes_nothing(
     fake.reset_log()
     fake.add_fault(dataclasses.replace(outage, after=16))
     clock = VirtualTime()
-    started = time.monotonic()
     with pytest.raises(TraktUnavailable, match=r"^Trakt looks unavailable: 8 failed attempts in a row \(last: "):
         run(config, FORCED if force else QUIET, clock)
-    assert time.monotonic() - started < 5
     assert fake.count() - 16 == config.circuit_breaker_failures  # no request after the breaker opened
     assert sum(clock.waits) <= (config.circuit_breaker_failures - 1) * config.retry_after_max  # < 1 hour
     assert snapshot(workdir / "output") == before

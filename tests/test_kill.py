@@ -1,23 +1,22 @@
-"""Killed at any moment, enrich leaves each published file whole (old or new), and the next run finishes the work."""
+"""Killed mid-request or mid-write, enrich leaves each published file whole (old or new); the next run finishes."""
 
 from __future__ import annotations
 
 import json
 import os
-import random
+import select
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from pipeline import enrich
 from pipeline.config import load_config
 from pipeline.enrich import Options
-from pipeline.fake_trakt import FakeTrakt
+from pipeline.fake_trakt import FakeTrakt, Fault
 from pipeline.validate import validate_outputs
 from tests.conftest import API_KEY, make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
 from tests.faultkit import VirtualTime, snapshot
@@ -25,7 +24,8 @@ from tests.faultkit import VirtualTime, snapshot
 REPO = Path(__file__).resolve().parent.parent
 DATA_FILES = ("tv_ex.json", "not_exist_tv_ex.json", "movies_ex.json", "not_exist_movies_ex.json")
 SHOWS, MOVIES = 40, 20
-SEED = 20261121
+HELD_REQUESTS = (11, 31)  # the request of each killed run that the fake holds unanswered
+HOLD_SECONDS = 120.0  # longer than any run; the fake's stop ends the wait
 
 
 def _world(fake: FakeTrakt, workdir: Path) -> int:
@@ -54,31 +54,49 @@ def _publish_old(fake: FakeTrakt, workdir: Path) -> dict[str, bytes]:
     (workdir / ".cache" / "trakt.sqlite").unlink()
     for answer in [*fake.shows.values(), *fake.movies.values()]:
         answer["title"] = answer["title"].replace("Old", "New")
+    fake.not_found_movies.discard(310)  # a movie found again: the entry counts in meta.json change too
+    fake.movies[310] = movie(310, "New movie 10")
     fake.reset_log()
     return snapshot(workdir / "output")
 
 
-def _start(fake: FakeTrakt, workdir: Path) -> subprocess.Popen[bytes]:
+def _start(fake: FakeTrakt, workdir: Path, pause_before: str = "") -> subprocess.Popen[str]:
+    """``python -m pipeline.enrich`` (through tests/paused_enrich.py), paused before renaming ``pause_before``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRAKT_", "ANITRAKT_", "GITHUB_"))}
-    env.update(PYTHONPATH=str(REPO), TRAKT_API_URL=fake.url, TRAKT_API_KEY=API_KEY)
-    command = [sys.executable, "-m", "pipeline.enrich", "--no-progress"]
-    return subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    env.update(PYTHONPATH=str(REPO), TRAKT_API_URL=fake.url, TRAKT_API_KEY=API_KEY, PAUSE_BEFORE_REPLACE=pause_before)
+    command = [sys.executable, "-m", "tests.paused_enrich", "--no-progress"]
+    return subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def _kill_when(process: subprocess.Popen[bytes], ready: Any, pause: float = 0.0, deadline: float = 20.0) -> bool:
-    """SIGKILL ``process`` ``pause`` seconds after ``ready()``; False when it ended first."""
-    until = time.monotonic() + deadline
-    while not ready():
-        if process.poll() is not None:
-            return False
-        if time.monotonic() > until:
-            process.kill()
-            pytest.fail("enrich neither reached the kill point nor ended")
-        time.sleep(0.001)
-    time.sleep(pause)
+def _failure(process: subprocess.Popen[str], what: str) -> str:
+    process.kill()
+    _, err = process.communicate()
+    return f"enrich {what} (exit {process.returncode}):\n{err}"
+
+
+def _wait_until_held(process: subprocess.Popen[str], fake: FakeTrakt, count: int) -> None:
+    """Wait until the fake has received its ``count``-th request, the one it holds unanswered."""
+    deadline = time.monotonic() + 60  # only for a broken run: never reached when the test passes
+    while fake.count() < count:
+        if process.poll() is not None or time.monotonic() > deadline:
+            pytest.fail(_failure(process, f"ended or stalled before request {count}"))
+        time.sleep(0.005)
+
+
+def _wait_until_paused(process: subprocess.Popen[str], name: str) -> None:
+    """Wait for the line the paused writer prints once the new copy of ``name`` is whole on disk."""
+    assert process.stdout is not None
+    ready, _, _ = select.select([process.stdout], [], [], 60)  # the limit only stops a broken run
+    line = process.stdout.readline() if ready else ""  # the writer prints it, then waits to be killed
+    if not line.startswith("paused before ") or not line.rstrip().endswith(f"output/{name}"):
+        pytest.fail(_failure(process, f"did not pause before renaming {name}: {line!r}"))
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    """SIGKILL a run known to be unfinished; it dies of the signal."""
+    assert process.poll() is None
     process.send_signal(signal.SIGKILL)
-    process.wait()
-    return True
+    assert process.wait() == -signal.SIGKILL
 
 
 def _check_whole(output: Path, old: dict[str, bytes]) -> dict[str, bytes]:
@@ -92,37 +110,48 @@ def _check_whole(output: Path, old: dict[str, bytes]) -> dict[str, bytes]:
     return now
 
 
-def test_sigkill_at_any_moment_leaves_old_or_new_files_and_the_next_run_finishes(
+def _published(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {name: payload for name, payload in files.items() if not name.startswith(".")}
+
+
+def test_sigkill_mid_request_or_mid_write_leaves_old_or_new_files_and_the_next_run_finishes(
     workdir: Path, fake: FakeTrakt
 ) -> None:
-    """Killed mid-request (at two seeded random points), then while the files are written; then run to the end."""
+    """Killed while Trakt holds a request (twice), then with a new file whole but not yet renamed (twice)."""
     cold = _world(fake, workdir)
-    fake.latency = 0.01
     old = _publish_old(fake, workdir)
-    rng = random.Random(SEED)
+    output = workdir / "output"
     snapshots = []
     asked_before = 0
-    kill_points = [rng.randint(1, cold // 3), rng.randint(1, cold // 3), None]  # None: once tv_ex.json is replaced
-    tv_ex = workdir / "output" / "tv_ex.json"
-    for point in kill_points:
+    for held in HELD_REQUESTS:  # the fake holds the run's held-th request unanswered: it cannot finish
+        fake.add_fault(Fault(delay=HOLD_SECONDS, after=held - 1, times=1))
         process = _start(fake, workdir)
-        if point is None:  # the first file is written: the others are being written, or about to be
-            killed = _kill_when(process, lambda: tv_ex.read_bytes() != old["tv_ex.json"])
-        else:
-            target = asked_before + point
-            killed = _kill_when(process, lambda target=target: fake.count() >= target)
-        assert killed or process.returncode == 0
-        snapshots.append(_check_whole(workdir / "output", old))
+        _wait_until_held(process, fake, asked_before + held)
+        _kill(process)
+        snapshots.append(_check_whole(output, old))
+        assert _published(snapshots[-1]) == old  # killed before any write
         assert (workdir / ".cache" / "trakt.sqlite-wal").exists()  # killed with the cache open: its WAL is left
         assert not [p for p in (workdir / ".cache").rglob("*") if p.is_file() and API_KEY.encode() in p.read_bytes()]
         asked_before = fake.count()
+    assert asked_before < cold  # the kills came before the end of the lookups
+    for name, written_before in (("tv_ex.json", set()), ("meta.json", set(DATA_FILES) - {"not_exist_tv_ex.json"})):
+        process = _start(fake, workdir, pause_before=name)
+        _wait_until_paused(process, name)
+        paused = snapshot(output)
+        _kill(process)
+        assert snapshot(output) == paused
+        assert {n for n in old if paused[n] != old[n]} == written_before  # the file itself still the old one
+        assert json.loads(paused[f".{name}.tmp"]) != json.loads(old[name])  # the new copy, whole
+        snapshots.append(_check_whole(output, old))
     # Each killed run resumed: only the requests a kill cut (one per lookup in flight) were asked twice.
     in_flight = load_config(environ={}, dotenv=None).concurrency
-    assert asked_before <= cold + 2 * in_flight
+    assert fake.count() <= cold + len(HELD_REQUESTS) * in_flight
+    asked_before = fake.count()
     process = _start(fake, workdir)
-    assert process.wait(timeout=30) == 0, process.stderr.read().decode() if process.stderr else ""
-    final = _check_whole(workdir / "output", old)
-    assert fake.count() - asked_before == 0  # all was received before the last kill; a cold run asks 96
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err
+    final = _check_whole(output, old)
+    assert fake.count() == asked_before  # all was received before the last kills
     new = {name: final[name] for name in DATA_FILES}
     assert all(new[name] != old[name] for name in ("tv_ex.json", "movies_ex.json"))
     for taken in snapshots:

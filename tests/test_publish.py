@@ -189,12 +189,27 @@ def test_failed_validation_commits_nothing(work: Path, remote: Path) -> None:
     with pytest.raises(PipelineError, match=r"validation found 1 problem\(s\); nothing committed"):
         run(
             work,
-            validate=lambda config: ["output/tv_ex.json: $[2].myanimelist.id: 'x' is not of type 'integer'"],
+            validate=lambda config: ["output/tv_ex.json: $[2].trakt.id: '1030' is not of type 'integer'"],
         )
 
     assert git(work, "rev-parse", "HEAD") == before == remote_head(remote)
     assert git(work, "diff", "--cached", "--name-only") == ""
     assert git(work, "status", "--porcelain") == "M output/tv_ex.json"
+
+
+def test_publish_validates_with_the_schemas_itself(work: Path, remote: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Given no validator, publish checks output/ against the schemas and refuses data that fails them."""
+    before = remote_head(remote)
+    broken = show(30)
+    broken["trakt"]["id"] = "1030"
+    write(work, "tv_ex.json", [show(1), show(6), broken])
+
+    with pytest.raises(PipelineError, match=r"validation found \d+ problem\(s\); nothing committed"):
+        publish(work, config_for(work), sleep=lambda seconds: None, environ={})
+
+    assert git(work, "rev-parse", "HEAD") == before == remote_head(remote)
+    problem = f"{work / 'output' / 'tv_ex.json'}: $[2].trakt.id: '1030' is not of type 'integer'"
+    assert problem in caplog.messages
 
 
 def test_validation_sees_the_repository_paths(work: Path) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import closing
@@ -20,6 +24,7 @@ from pipeline.trakt import RateLimiter, cache_key, refresh_seconds
 from tests.conftest import API_KEY, make_config, movie_entry, tv_entry, write_upstream
 from tests.fake_clock import DAY, FakeClock
 
+REPO = Path(__file__).resolve().parent.parent
 START = 1_750_000_000.0  # a fixed night, so the simulations do not depend on today
 REFRESH_DAYS = 30
 SYNTHETIC_URLS = [f"https://api.trakt.tv/shows/{i}" for i in range(3_500)] + [
@@ -31,15 +36,36 @@ SYNTHETIC_URLS = [f"https://api.trakt.tv/shows/{i}" for i in range(3_500)] + [
 
 
 def test_refresh_slot_is_stable_per_url() -> None:
-    """Whenever a URL is fetched, its next refresh falls on the same phase of the cycle."""
+    """Whenever a URL is fetched, its next refresh falls on the same phase of the cycle, its own."""
     cycle = (REFRESH_DAYS - 1) * DAY
+    phase_of = {}
     for url in SYNTHETIC_URLS[:200]:
         phases = {
             round((now + refresh_seconds(url, now, REFRESH_DAYS)) % cycle, 3)
             for now in (START, START + 0.3 * DAY, START + 7 * DAY, START + 400 * DAY)
         }
         assert len(phases) == 1, url
-        assert refresh_seconds(url, START, REFRESH_DAYS) == refresh_seconds(url, START, REFRESH_DAYS)
+        phase_of[url] = phases.pop()
+    assert len(set(phase_of.values())) == len(phase_of)  # a phase per URL, not one for all
+
+
+def test_refresh_slot_is_the_same_in_every_process() -> None:
+    """Each night is a new process: a URL's slot must not depend on the process (as Python's str hash does)."""
+    urls = SYNTHETIC_URLS[:50]
+    code = (
+        "import json, sys; from pipeline.trakt import refresh_seconds;"
+        f" print(json.dumps([refresh_seconds(url, {START!r}, {REFRESH_DAYS}) for url in json.load(sys.stdin)]))"
+    )
+    seed = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"  # another hash seed than this process's
+    there = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(urls),
+        env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert json.loads(there) == [refresh_seconds(url, START, REFRESH_DAYS) for url in urls]
 
 
 @pytest.mark.parametrize("refresh_days", [2, 7, 30])

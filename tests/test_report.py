@@ -86,3 +86,25 @@ def test_report_after_a_failed_enrich_does_not_show_the_previous_run(
     assert report.main([]) == 1
     assert "no run summary: the last enrich did not finish" in capsys.readouterr().err
     assert not (workdir / ".cache" / "report.md").exists()
+
+
+def test_report_lists_stale_and_failed_entries_under_their_own_headings(
+    workdir: Path, fake: FakeTrakt, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An entry kept stale after an error and a new entry that failed are each listed, with why, under its heading."""
+    fake.shows[10] = show(10)
+    fake.seasons[10] = seasons(10, 1)
+    fake.movies[20], fake.movies[21] = movie(20), movie(21)
+    write_upstream(workdir, [tv_entry(1, 10, title="Kept")], [movie_entry(3, 21)])
+    config = make_config(fake, max_retries=0)
+    enrich.enrich(config, QUIET)
+    write_upstream(workdir, [tv_entry(1, 10, title="Kept")], [movie_entry(2, 20, title="New film"), movie_entry(3, 21)])
+    fake.add_fault(Fault(status=500, path=r"^/shows/10/seasons$"))
+    fake.add_fault(Fault(status=502, path=r"^/movies/20$"))
+    enrich.enrich(config, Options(progress=False, force=True))
+    assert report.main([]) == 0
+    text = capsys.readouterr().out
+    assert (
+        "**Kept stale after errors** (1):\n\n- shows MAL 1 'Kept': HTTP 500 on /shows/10/seasons\n\n"
+        "**Failed, not published yet** (1):\n\n- movies MAL 2 'New film': HTTP 502 on /movies/20\n\n"
+    ) in text
