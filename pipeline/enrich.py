@@ -399,6 +399,26 @@ def _sorted(entries: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
 Decided = dict[Kind, tuple[list[dict[str, Any]], list[dict[str, Any]]]]  # kind -> (output, not found)
 
 
+def _meta_pending(config: Config) -> Path:
+    """Present from before the data files are written until meta.json is: a run stopped in between
+    (killed, out of time) leaves it, so the next run rewrites meta.json even when the data files it
+    writes are already the new ones, and ``last_changed`` never stays older than the data."""
+    return config.cache_dir / "meta-pending"
+
+
+def _write_data(config: Config, options: Options, published: dict[Kind, Published], decided: Decided) -> bool:
+    """Write the output and not-found files; True when any changed (or an earlier run left meta.json behind)."""
+    pending = _meta_pending(config)
+    changed = options.output is None and pending.exists()
+    if options.output is None:
+        pending.parent.mkdir(parents=True, exist_ok=True)
+        pending.touch()
+    for kind, files in published.items():
+        changed |= write_json(files.not_found_path, decided[kind][1])
+        changed |= write_json(files.output_path, decided[kind][0])
+    return changed
+
+
 def _file_counts(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
     """``meta.json``'s ``files``: entries in each published file (read only for a list not processed)."""
     counts = {}
@@ -540,12 +560,10 @@ def enrich(
         decided = {kind: (_sorted(files.output), _sorted(files.not_found)) for kind, files in published.items()}
         if not options.allow_shrink:
             _guard_after_lookups(client, groups, published, decided, config)
-        changed = False
-        for kind, files in published.items():
-            changed |= write_json(files.not_found_path, decided[kind][1])
-            changed |= write_json(files.output_path, decided[kind][0])
+        changed = _write_data(config, options, published, decided)
         if options.output is None:
             _write_meta(config, lists, decided, changed, started)
+            _meta_pending(config).unlink(missing_ok=True)
         client.prune()
     finally:
         client.close()

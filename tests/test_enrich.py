@@ -471,6 +471,34 @@ def test_meta_changes_only_with_the_data(workdir: Path, fake: FakeTrakt) -> None
     assert started <= changed <= ended
 
 
+def test_run_stopped_before_meta_is_dated_by_the_next_run(
+    workdir: Path, fake: FakeTrakt, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stopped after the data files and before meta.json: the next run writes the same data, and dates meta.json."""
+    fake.movies[20] = movie(20)
+    add_show(fake, 10, 1)
+    write_upstream(workdir, [tv_entry(1, 10)], [movie_entry(2, 20)])
+    run(fake)
+    meta_path = workdir / "output" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["last_changed"] = "2001-01-01T00:00:00Z"
+    meta_path.write_text(json.dumps(meta, indent=2) + "\n")
+    fake.movies[20]["title"] = "New title"  # same counts: only the data's bytes change
+
+    def stop(*args: object) -> None:
+        raise KeyboardInterrupt  # stopped between the data files and meta.json
+
+    with monkeypatch.context() as patched:
+        patched.setattr(enrich, "_write_meta", stop)
+        with pytest.raises(KeyboardInterrupt):
+            run(fake, Options(progress=False, force=True))
+    assert read(workdir, "movies_ex.json")[0]["trakt"]["title"] == "New title"
+    assert json.loads(meta_path.read_text())["last_changed"] == "2001-01-01T00:00:00Z"
+    run(fake)  # writes no data file: they hold the new data already
+    assert json.loads(meta_path.read_text())["last_changed"] != "2001-01-01T00:00:00Z"
+    assert not (workdir / ".cache" / "meta-pending").exists()
+
+
 def test_meta_is_not_written_from_one_list_alone(workdir: Path, fake: FakeTrakt) -> None:
     """A run over one list, with no earlier meta.json to describe the other, writes no meta.json."""
     fake.movies[20] = movie(20)
