@@ -516,7 +516,7 @@ class TraktClient:
                     self._count_failure(detail)
                     return ("failed", None, detail)
                 asked = _seconds_header(response, self.wall_clock())
-                if asked is not None:
+                if asked:  # a window that already ended (clocks apart) asks nothing: keep the backoff
                     wait = min(asked, self.config.retry_after_max)
                     self.limiter.block_for(wait)
             self._count_failure(detail)

@@ -78,8 +78,9 @@ def _bad(status: int) -> Transient:
 
 TRANSIENT = {
     "429-retry-after": Transient(lambda: Fault(status=429, headers={"Retry-After": "7"}), waits=(7.0, 7.0)),
-    # The same "until" twice: the first answer asks 30 s; once they passed, the second asks nothing more.
-    "429-x-ratelimit-only": Transient(lambda: Fault(status=429, headers=_ratelimit_until(30)), waits=(30.0, 0.0)),
+    # The same "until" twice: the first answer asks 30 s; once they passed, the second asks nothing, and
+    # the client backs off as without a header (2 s before the second retry) rather than retrying at once.
+    "429-x-ratelimit-only": Transient(lambda: Fault(status=429, headers=_ratelimit_until(30)), waits=(30.0, 2.0)),
     "429-no-headers": _bad(429),
     **{str(status): _bad(status) for status in (500, 502, 503, 504, 520, 521, 522)},
     "connection-reset": Transient(lambda: Fault(reset=True)),
