@@ -229,9 +229,11 @@ def commit_message(counts: Sequence[Counts], environ: Mapping[str, str] = os.env
 
 
 def _validate_all(config: Config) -> list[str]:
-    from pipeline.validate import validate_all  # here, so that importing publish needs no schemas
+    """The checks pipeline.validate runs (shared modules, not the step): published files and overrides."""
+    from pipeline.checks import validate_outputs  # here, so that importing publish needs no schemas
+    from pipeline.overrides import check_overrides
 
-    return validate_all(config)
+    return validate_outputs(config.output_dir) + check_overrides(config.overrides_dir)[0]
 
 
 def rooted(config: Config, repo: Path) -> Config:
