@@ -40,7 +40,7 @@ def diff(
         "updated": [
             {"mal_id": mal_id, "fields": fields}
             for mal_id in sorted(old.keys() & new.keys())
-            if (fields := changed_fields(old[mal_id], new[mal_id]))
+            if old[mal_id] != new[mal_id] and (fields := changed_fields(old[mal_id], new[mal_id]))
         ],
         "removed": sorted(old.keys() - new.keys()),
         "not_found_new": sorted(new_missing - old_missing),
