@@ -86,6 +86,13 @@ class Table:
             mark = "" if met is None else ("yes" if met else "NO")
             print(f"{figure:<{widths[0]}}  {value:>{widths[1]}}  {target:<{widths[2]}}  {mark}")
 
+    def finish(self) -> int:
+        """Print the table and the verdict; the exit status: 1 when a target was not met."""
+        self.print()
+        unmet = [figure for figure, *_, met in self.rows if met is False]
+        print(f"\nall targets met: {'yes' if not unmet else 'NO: ' + '; '.join(unmet)}")
+        return 1 if unmet else 0
+
 
 # -- a working directory and the URLs it needs -------------------------------------------------------
 
@@ -415,10 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.skip_cold:
             parallel(args, table, Path(folder))
         os.chdir(ROOT)
-    table.print()
-    unmet = [figure for figure, *_, met in table.rows if met is False]
-    print(f"\nall targets met: {'yes' if not unmet else 'NO: ' + '; '.join(unmet)}")
-    return 1 if unmet else 0
+    return table.finish()
 
 
 if __name__ == "__main__":

@@ -234,10 +234,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.skip_chain:
         with tempfile.TemporaryDirectory(prefix="discovery-benchmark-") as folder:
             chain(args, args.shared, table, Path(folder))
-    table.print()
-    unmet = [figure for figure, *_, met in table.rows if met is False]
-    print(f"\nall targets met: {'yes' if not unmet else 'NO: ' + '; '.join(unmet)}")
-    return 1 if unmet else 0
+    return table.finish()
 
 
 if __name__ == "__main__":
