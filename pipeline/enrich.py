@@ -28,13 +28,13 @@ from pipeline.models import (
     KINDS,
     META_FILE,
     NOT_FOUND_FILE,
-    ORIGINS,
     OUTPUT_FILE,
     OVERRIDE_FILE,
     SCHEMA_VERSION,
     UPSTREAM_FILE,
     Kind,
     Mapping,
+    count_origins,
     movie_entry,
     not_found_entry,
     republished,
@@ -436,11 +436,7 @@ def origin_counts(config: Config, decided: Decided) -> dict[str, dict[str, int]]
     counts = {}
     for kind in KINDS:
         entries = decided[kind][0] if kind in decided else load_json(config.output_dir / OUTPUT_FILE[kind], missing=[])
-        found: dict[str, int] = dict.fromkeys(ORIGINS, 0)
-        for entry in entries:
-            origin = entry.get("origin", "upstream")
-            found[origin] = found.get(origin, 0) + 1
-        counts[OUTPUT_FILE[kind]] = found
+        counts[OUTPUT_FILE[kind]] = count_origins(entries)
     return counts
 
 
@@ -510,9 +506,7 @@ def _summary(
         "failed_new": run.failed_new,
         "skipped_upstream": [message for listed in lists.values() for message in listed.skipped],
         "origins": {
-            files_of_kind.output_path.name: {
-                origin: sum(1 for e in decided[kind][0] if e.get("origin") == origin) for origin in ORIGINS
-            }
+            files_of_kind.output_path.name: count_origins(decided[kind][0])
             for kind, files_of_kind in run.published.items()
         },
         "discovered_from": discovered_from,

@@ -50,7 +50,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
-from pipeline.sources import anime_lists
+from pipeline.sources import anime_lists, catalog
 from pipeline.sources.anime_lists import AnimeListsRow
 
 FIXTURES = Path(__file__).resolve().parent / "demo_data"
@@ -59,11 +59,8 @@ UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
 UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
 SOURCES = FIXTURES / "sources"  # subsets of the three mapping sources (tests/subset_sources.py)
 # Variable -> mapping source file in demo_data/sources/, served as /sources/<file> (serve_sources).
-SOURCE_FILES = {
-    "ANIME_LISTS_URL": "anime-list-master.xml",
-    "ANIME_IDS_URL": "anime_ids.json",
-    "SHINKRO_TVDB_URL": "tvdb-mal.yaml",
-}
+SOURCE_FILES = {source.variable: source.file for source in catalog.SOURCES}
+SOURCE_TYPE = "text/plain; charset=utf-8"  # as raw.githubusercontent.com serves each of them
 
 CLI_API_KEY = "local-fake-key"
 JSON_TYPE = "application/json; charset=utf-8"
@@ -84,11 +81,6 @@ SEARCH_EMPTY_EVERY = 13
 SEARCH_SEVERAL_EVERY = 17
 SEARCH_WRONG_TYPE_EVERY = 19
 SEASON_GAP_EVERY = 11
-SOURCE_TYPES = {
-    "anime-list-master.xml": "text/plain; charset=utf-8",  # as raw.githubusercontent.com serves them
-    "anime_ids.json": "text/plain; charset=utf-8",
-    "tvdb-mal.yaml": "text/plain; charset=utf-8",
-}
 
 
 def most_in_window(times: Sequence[float], period: float) -> int:
@@ -442,8 +434,8 @@ class FakeTrakt:
     def serve_sources(self, folder: Path = SOURCES) -> FakeTrakt:
         """Serve the mapping-source files in ``folder`` at ``/sources/<file name>``."""
         for path in sorted(folder.iterdir()):
-            if path.name in SOURCE_TYPES:
-                self.static[f"/sources/{path.name}"] = (200, path.read_bytes(), SOURCE_TYPES[path.name])
+            if path.name in SOURCE_FILES.values():
+                self.static[f"/sources/{path.name}"] = (200, path.read_bytes(), SOURCE_TYPE)
         return self
 
     def synthesize_search(self, rows: Iterable[AnimeListsRow]) -> FakeTrakt:

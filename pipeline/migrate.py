@@ -31,12 +31,12 @@ from pipeline.models import (
     KINDS,
     META_FILE,
     NOT_FOUND_FILE,
-    ORIGINS,
     OUTPUT_FILE,
     SCHEMA_VERSION,
     UPSTREAM_FILE,
     Kind,
     Mapping,
+    count_origins,
     movie_entry,
     not_found_entry,
     show_entry,
@@ -210,12 +210,7 @@ def _convert(raw: Any, kind: Kind, imported: Imported, position: int) -> tuple[i
         entry = _show(old, source) if kind == "shows" else _movie(old, source)
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise HeldBack(f"unreadable entry ({type(exc).__name__}: {exc})") from None
-    problems = schemas.problems(entry, imported.name, where="", pointer="/items")
-    if problems:
-        raise HeldBack("; ".join(problem.removeprefix(": ") for problem in problems))
-    for what in dict.fromkeys(_differences(old, entry)):
-        imported.convert(mal_id, what)
-    return mal_id, entry
+    return _checked(mal_id, old, entry, imported)
 
 
 def _not_found(raw: Any, kind: Kind, imported: Imported, position: int) -> tuple[int, dict[str, Any]]:
@@ -225,11 +220,15 @@ def _not_found(raw: Any, kind: Kind, imported: Imported, position: int) -> tuple
     mapping = _imported_mapping(
         mal_id=mal_id, mal_title=raw["title"], trakt_id=0, kind=kind, season=None, source=f"{imported.name}[{position}]"
     )
-    entry = not_found_entry(mapping)
+    return _checked(mal_id, raw, not_found_entry(mapping), imported)
+
+
+def _checked(mal_id: int, old: Any, entry: dict[str, Any], imported: Imported) -> tuple[int, dict[str, Any]]:
+    """``entry`` rebuilt from ``old``: held back when it breaks the schema, else each difference recorded."""
     problems = schemas.problems(entry, imported.name, where="", pointer="/items")
     if problems:
         raise HeldBack("; ".join(problem.removeprefix(": ") for problem in problems))
-    for what in dict.fromkeys(_differences(raw, entry)):
+    for what in dict.fromkeys(_differences(old, entry)):
         imported.convert(mal_id, what)
     return mal_id, entry
 
@@ -353,7 +352,7 @@ def meta(migration: Migration) -> dict[str, Any]:
         "last_changed": migration.imported_at.strftime(STAMP),
         "files": {name: {"entries": len(found.entries)} for name, found in migration.files.items()},
         "origins": {  # every entry is imported until a nightly refreshes it
-            name: {origin: len(found.entries) if origin == "imported" else 0 for origin in ORIGINS}
+            name: count_origins(list(found.entries.values()))
             for name, found in migration.files.items()
             if name in OUTPUT_FILE.values()
         },

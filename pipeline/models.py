@@ -139,6 +139,15 @@ def republished(entry: dict[str, Any], origin: Origin) -> dict[str, Any]:
     return {**rebuilt, **{key: value for key, value in entry.items() if key not in rebuilt}}
 
 
+def count_origins(entries: list[dict[str, Any]]) -> dict[str, int]:
+    """Entries of an output file by ``origin``, every origin named (an entry without one counts as upstream)."""
+    found: dict[str, int] = dict.fromkeys(ORIGINS, 0)
+    for entry in entries:
+        origin = entry.get("origin", "upstream")
+        found[origin] = found.get(origin, 0) + 1
+    return found
+
+
 def not_found_entry(mapping: Mapping) -> dict[str, Any]:
     return {"mal_id": mapping.mal_id, "title": mapping.mal_title}
 

@@ -11,15 +11,12 @@ from typing import Any
 import pytest
 
 from pipeline.config import Config, load_config
-from pipeline.fake_trakt import UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
+from pipeline.fake_trakt import SOURCE_FILES, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 from pipeline.models import KINDS, UPSTREAM_FILE, Kind
 
 API_KEY = "test-key-5f0c1d9e8b7a"
-SOURCE_VARIABLES = {  # variable -> the path the fake serves the mapping source at (FakeTrakt.serve_sources)
-    "ANIME_LISTS_URL": "/sources/anime-list-master.xml",
-    "ANIME_IDS_URL": "/sources/anime_ids.json",
-    "SHINKRO_TVDB_URL": "/sources/tvdb-mal.yaml",
-}
+# variable -> the path the fake serves the mapping source at (FakeTrakt.serve_sources)
+SOURCE_VARIABLES = {variable: f"/sources/{name}" for variable, name in SOURCE_FILES.items()}
 
 
 def real_lists() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
