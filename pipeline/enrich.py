@@ -113,6 +113,7 @@ def _guard_before_lookups(
     lists: dict[Kind, upstream.UpstreamList],
     groups: dict[Kind, dict[int, list[Mapping]]],
     published: dict[Kind, Published],
+    discovery: candidates.Discovery | None,
     client: TraktClient,
 ) -> None:
     """Refuse, before any request, an upstream list that shrank or a run that would remove too much.
@@ -129,7 +130,6 @@ def _guard_before_lookups(
     removals = [
         guards.removals(files.output_path.name, files.old_output, groups[kind]) for kind, files in published.items()
     ]
-    discovery = candidates.read(config.candidates)
     note = guards.discovery_note(removals, discovery)
     reason = guards.refusal(removals, config.mass_change_threshold, config.mass_change_min_entries, note=note)
     if reason is not None:
@@ -219,7 +219,10 @@ def build_mappings(
 
 
 def add_discovered(
-    config: Config, groups: dict[Kind, dict[int, list[Mapping]]], published: dict[Kind, Published]
+    config: Config,
+    discovery: candidates.Discovery | None,
+    groups: dict[Kind, dict[int, list[Mapping]]],
+    published: dict[Kind, Published],
 ) -> str:
     """Add discover's candidates for the MAL ids nothing else maps (upstream and overrides win).
 
@@ -227,7 +230,6 @@ def add_discovered(
     published last time are kept and refreshed instead: a bad night never removes them. Returns
     where the discovered mappings came from, for the summary.
     """
-    discovery = candidates.read(config.candidates)
     if discovery is not None and discovery.status == "ok":
         found, origin = discovery.candidates, str(config.candidates)
     else:
@@ -542,11 +544,14 @@ def enrich(
             output_path, not_found_path, _load_published(output_path), _load_published(not_found_path)
         )
     groups, duplicates = build_mappings(lists, overrides)
-    discovered_from = add_discovered(config, groups, published) if options.output is None else "none (--output)"
+    discovery = candidates.read(config.candidates)  # discover's proposals, read once for the mappings and guards
+    discovered_from = (
+        add_discovered(config, discovery, groups, published) if options.output is None else "none (--output)"
+    )
     client = client_factory(config, force=options.force)
     try:
         if not options.allow_shrink:
-            _guard_before_lookups(config, options, lists, groups, published, client)
+            _guard_before_lookups(config, options, lists, groups, published, discovery, client)
         for duplicate in duplicates.values():
             logger.warning("enrich: MAL id %(mal_id)d is listed more than once: %(candidates)s", duplicate)
         run = Run(published, duplicates)
