@@ -30,7 +30,7 @@ from pipeline.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind, SearchHit
 from pipeline.overrides import load_overrides
 from pipeline.sources import SourceError
 from pipeline.sources.catalog import SOURCES, read_status
-from pipeline.trakt import Answer, TraktClient, TraktUnavailable, search_path, seasons_path
+from pipeline.trakt.client import Answer, TraktClient, TraktUnavailable, search_path, seasons_path
 
 logger = logging.getLogger(__name__)
 

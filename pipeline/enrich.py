@@ -42,7 +42,7 @@ from pipeline.models import (
 )
 from pipeline.overrides import load_overrides
 from pipeline.progress import Progress
-from pipeline.trakt import NO_KEY, Status, TraktClient
+from pipeline.trakt.client import NO_KEY, Status, TraktClient
 
 logger = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ from pipeline.models import (
     not_found_entry,
     show_entry,
 )
-from pipeline.trakt import parse_movie, parse_seasons, parse_show
+from pipeline.trakt.client import parse_movie, parse_seasons, parse_show
 
 logger = logging.getLogger(__name__)
 

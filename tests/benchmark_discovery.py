@@ -32,9 +32,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from pipeline import rules  # noqa: E402
-from pipeline.fake_trakt import FakeTrakt, most_in_window  # noqa: E402
 from pipeline.sources import anime_lists  # noqa: E402
 from pipeline.sources.catalog import SOURCES  # noqa: E402
+from pipeline.trakt.fake import FakeTrakt, most_in_window  # noqa: E402
 from tests.benchmark import Table, make_workdir, run_step, step_environment  # noqa: E402
 from tests.conftest import API_KEY, SOURCE_VARIABLES, real_lists  # noqa: E402
 

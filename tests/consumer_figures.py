@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.fake_trakt import UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt  # noqa: E402
 from pipeline.models import OUTPUT_FILE  # noqa: E402
+from pipeline.trakt.fake import UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt  # noqa: E402
 from tests.conftest import API_KEY, real_lists  # noqa: E402
 from tests.consumers import PARSERS, Reading, read_file  # noqa: E402
 

@@ -10,8 +10,8 @@ import pytest
 
 import pipeline.__main__ as chain
 from pipeline import candidates
-from pipeline.fake_trakt import SOURCES, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 from pipeline.sources import anime_lists
+from pipeline.trakt.fake import SOURCES, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 from pipeline.validate import validate_outputs
 from tests.conftest import API_KEY, SOURCE_VARIABLES, real_lists
 

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 import pipeline.__main__ as chain
-from pipeline.fake_trakt import FakeTrakt
 from pipeline.models import OUTPUT_FILE
+from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, real_lists
 from tests.consumers import CURRENT, EARLIER, Parser, current_ids, ids_present, read_file
 from tests.test_chain import point_at

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from pipeline import rules
-from pipeline.fake_trakt import SOURCES
 from pipeline.sources import anime_ids, anime_lists, shinkro
-from pipeline.trakt import parse_search
+from pipeline.trakt.client import parse_search
+from pipeline.trakt.fake import SOURCES
 
 
 @cache

@@ -6,9 +6,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from pipeline.fake_trakt import FakeTrakt, Fault
 from pipeline.models import SearchHit
-from pipeline.trakt import TraktClient
+from pipeline.trakt.client import TraktClient
+from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import API_KEY, make_config
 from tests.fake_clock import FakeClock
 
@@ -107,8 +107,8 @@ def test_an_answer_that_is_not_a_list_is_a_failure_not_a_hit(workdir: Path, fake
 
 def test_fake_synthesizes_search_answers_for_the_source_rows(workdir: Path, fake: FakeTrakt) -> None:
     """The demo's fake finds each TMDB tv id of Anime-Lists as one show with its seasons, with variety."""
-    from pipeline import fake_trakt
     from pipeline.sources import anime_lists
+    from pipeline.trakt import fake as fake_trakt
 
     rows = anime_lists.parse((fake_trakt.SOURCES / anime_lists.FILE).read_bytes())
     fake.synthesize_search(rows)

@@ -23,7 +23,7 @@ did during incidents). Each request goes through these steps, in order:
 
 Every answer but a static file waits ``latency`` seconds first (faults add their ``delay``).
 
-By hand: ``uv run python -m pipeline.fake_trakt --port 8765`` serves the recorded sample plus
+By hand: ``uv run python -m pipeline.trakt.fake --port 8765`` serves the recorded sample plus
 synthesized answers for the upstream lists in pipeline/demo_data, and prints the environment to export.
 """
 
@@ -53,7 +53,7 @@ from urllib.parse import parse_qs
 from pipeline.sources import anime_lists, catalog
 from pipeline.sources.anime_lists import AnimeListsRow
 
-FIXTURES = Path(__file__).resolve().parent / "demo_data"
+FIXTURES = Path(__file__).resolve().parents[1] / "demo_data"
 SAMPLE = FIXTURES / "trakt-sample.json"
 UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
 UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
