@@ -18,7 +18,7 @@ import sys
 from collections.abc import Mapping, Sequence
 
 from pipeline.errors import PipelineError
-from pipeline.gh import Gh, run_url
+from pipeline.github.gh import Gh, run_url
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeline.errors import PipelineError
-from pipeline.gh import Gh
+from pipeline.github.gh import Gh
 
 logger = logging.getLogger(__name__)
 

@@ -24,9 +24,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import release
 from pipeline.errors import PipelineError
-from pipeline.gh import Gh, run_url
+from pipeline.github import release
+from pipeline.github.gh import Gh, run_url
 
 logger = logging.getLogger(__name__)
 

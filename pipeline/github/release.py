@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import PipelineError
-from pipeline.gh import Gh, last_line
+from pipeline.github.gh import Gh, last_line
 
 logger = logging.getLogger(__name__)
 
