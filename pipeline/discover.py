@@ -1,7 +1,7 @@
 """Workflow step 2: propose mappings for the MAL ids upstream lacks; write ``.cache/candidates.json``.
 
 Load the mapping sources fetch stored, the upstream lists, the overrides and what is published now;
-decide by the rules (``pipeline.rules``) which MAL ids the sources map with agreement; turn each
+decide by the rules (``pipeline.evidence.rules``) which MAL ids the sources map with agreement; turn each
 claim's TMDB/TVDB/IMDb id into a Trakt id (known from a published entry, else Trakt's search by id)
 and check the show's season against Trakt's seasons; write the candidates, and every dropped one
 with its rule, for enrich and the report.
@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pipeline import candidates, logs, rules, upstream
+from pipeline import candidates, logs, upstream
 from pipeline.candidates import Candidate, Discovery
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
+from pipeline.evidence import rules
 from pipeline.jsonio import load_json
 from pipeline.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind, SearchHit
 from pipeline.overrides import load_overrides

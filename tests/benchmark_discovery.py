@@ -31,7 +31,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import rules  # noqa: E402
+from pipeline.evidence import rules  # noqa: E402
 from pipeline.sources import anime_lists  # noqa: E402
 from pipeline.sources.catalog import SOURCES  # noqa: E402
 from pipeline.trakt.fake import FakeTrakt, most_in_window  # noqa: E402

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import rules  # noqa: E402
+from pipeline.evidence import rules  # noqa: E402
 from pipeline.sources import anime_ids, anime_lists, shinkro  # noqa: E402
 
 OUT = ROOT / "pipeline" / "demo_data" / "sources"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import rules
+from pipeline.evidence import rules
 from pipeline.sources import anime_ids, anime_lists, shinkro
 from pipeline.trakt.client import parse_search
 from pipeline.trakt.fake import SOURCES
