@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pipeline import candidates, logs, upstream
+from pipeline import candidates, logs
 from pipeline.candidates import Candidate, Discovery
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
@@ -29,7 +29,7 @@ from pipeline.evidence import rules
 from pipeline.jsonio import load_json
 from pipeline.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind, SearchHit
 from pipeline.overrides import load_overrides
-from pipeline.sources import SourceError
+from pipeline.sources import SourceError, upstream
 from pipeline.sources.catalog import SOURCES, read_status
 from pipeline.trakt.client import Answer, TraktClient, TraktUnavailable, search_path, seasons_path
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, changes, guards, logs, upstream
+from pipeline import candidates, changes, guards, logs
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
@@ -42,6 +42,7 @@ from pipeline.models import (
 )
 from pipeline.overrides import load_overrides
 from pipeline.progress import Progress
+from pipeline.sources import upstream
 from pipeline.trakt.client import NO_KEY, Status, TraktClient
 
 logger = logging.getLogger(__name__)

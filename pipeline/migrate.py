@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import checks, logs, schemas, upstream
+from pipeline import checks, logs, schemas
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json, write_json
@@ -41,6 +41,7 @@ from pipeline.models import (
     not_found_entry,
     show_entry,
 )
+from pipeline.sources import upstream
 from pipeline.trakt.client import parse_movie, parse_seasons, parse_show
 
 logger = logging.getLogger(__name__)

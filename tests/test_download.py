@@ -19,8 +19,8 @@ from pipeline.download import download
 from pipeline.errors import PipelineError
 from pipeline.models import Kind
 from pipeline.retry import retry_after
+from pipeline.sources.upstream import UpstreamList
 from pipeline.trakt.fake import FakeTrakt, Fault
-from pipeline.upstream import UpstreamList
 from tests.conftest import make_config, movie_entry, tv_entry, write_upstream
 from tests.faultkit import snapshot
 
