@@ -6,7 +6,7 @@
 
 Without ``--output-dir``, runs ``python -m pipeline --no-progress`` of the checkout (its code, this
 environment's packages) in a temporary directory against a local fake Trakt that answers every id
-of the real upstream lists (pipeline/demo_data/upstream), as the README's "Running against a local
+of the real upstream lists (pipeline/demo_data/upstream), as docs/running.md's "Running against a local
 fake Trakt" does. Then, for each output file: entries, and for AIOStreams' current and earlier
 parsers (tests/consumers.py) the entries accepted and the external ids read, of those present;
 and each file's size. No targets: the figures are for the report.
