@@ -147,7 +147,8 @@ class Nightly:
         found = []
         for argv in self.gh.calls():
             if argv[:2] == ["release", "upload"]:
-                names = [Path(a).name for a in argv[3:] if a.endswith(".json") and Path(a).name != "status.json"]
+                names = [Path(a).name.removesuffix(".next") for a in argv[3:] if a.endswith(".json.next")]
+                names = [name for name in names if name != "status.json"]
                 if names:
                     found.append(names)
         return found
