@@ -38,6 +38,10 @@ TITLE = "Latest data"
 DATA_ASSETS = ("tv_ex.json", "movies_ex.json", "not_exist_tv_ex.json", "not_exist_movies_ex.json", "meta.json")
 STATUS_ASSET = "status.json"
 NO_DATA_NOTES = "No data published yet: the nightly has not completed a run on main."
+COMMITTED_NOTES = (
+    "The data as committed on main (output/): the release was created by a run that failed before "
+    "publishing, so it starts with the committed files; the next successful run brings its report."
+)
 NEXT = ".next"  # a new asset's name until it is swapped in
 PREVIOUS = ".prev"  # the old asset's name between the two renames
 IMMUTABLE = (
@@ -189,14 +193,21 @@ def sync_data(gh: Gh, output_dir: Path, *, target: str, notes: str) -> list[str]
     return stale
 
 
-def put_status(gh: Gh, status_file: Path, *, target: str) -> None:
-    """Upload ``status.json`` (every run); creates the release when a first run fails before any data."""
+def put_status(gh: Gh, status_file: Path, *, target: str, committed: Path | None = None) -> None:
+    """Upload ``status.json`` (every run); creates the release when a first run fails before any data.
+
+    ``committed``: a folder with the data files as committed on ``target`` (None: there are none).
+    A release created here gets them too, so its data URLs never answer 404 while ``main`` has data.
+    """
     if status_file.name != STATUS_ASSET:
         raise PipelineError(f"release: the status asset must be named {STATUS_ASSET}, not {status_file.name}")
     current = assets(gh)
     if current is None:
-        create(gh, target=target, notes=NO_DATA_NOTES)
-        current = {}
+        create(gh, target=target, notes=NO_DATA_NOTES if committed is None else COMMITTED_NOTES)
+        if committed is not None:
+            upload(gh, [committed / name for name in DATA_ASSETS], {})
+            logger.info("release: created with the data committed on %s", target)
+        current = assets(gh) or {}
     if any(name.endswith((NEXT, PREVIOUS)) for name in current):
         current = tidy(gh, current)
     upload(gh, [status_file], current)
