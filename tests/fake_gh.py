@@ -293,23 +293,23 @@ def _upload(state: dict[str, Any], folder: Path, tag: str, files: list[str], *, 
     existing = [Path(file).name for file in files if Path(file).name in release["assets"]]
     if existing and not clobber:
         return _fail(f"asset under the same name already exists: {existing}")
-    uploads = {}
-    for name in existing:  # uploadWithDelete: the old asset goes first
-        uploads[name] = release["assets"].pop(name)["uploads"]
-        (stored / name).unlink()
-        _record(state, tag)
-    if existing and state["fail_after_delete"]:
-        message, state["fail_after_delete"] = state["fail_after_delete"], None
-        return _fail(message)
-    for file in files:
+    for file in files:  # uploadWithDelete, one asset after the other: the old one goes first
         payload = Path(file).read_bytes()
         name = Path(file).name
+        uploads = 0
+        if name in release["assets"]:
+            uploads = release["assets"].pop(name)["uploads"]
+            (stored / name).unlink()
+            _record(state, tag)
+            if state["fail_after_delete"]:
+                message, state["fail_after_delete"] = state["fail_after_delete"], None
+                return _fail(message)
         (stored / name).write_bytes(payload)
         release["assets"][name] = {
             "id": state["next_id"],
             "size": len(payload),
             "digest": "sha256:" + hashlib.sha256(payload).hexdigest(),
-            "uploads": uploads.get(name, 0) + 1,
+            "uploads": uploads + 1,
         }
         state["next_id"] += 1
         _record(state, tag, len(payload))
