@@ -292,3 +292,18 @@ def test_a_shallow_checkout_catches_up_with_a_main_that_moved_before_publish(nig
     assert shallow == ["true"]
     assert nightly.commits()[1:] == ["notes", "the project"] and nightly.commits()[0].startswith("data: ")
     assert nightly.status()["data_commit"] == git(nightly.remote, "rev-parse", "main")
+
+
+def test_with_issues_turned_off_the_alert_job_still_succeeds(nightly: Nightly) -> None:
+    """Item 2: forks have issues off by default; gh refuses every issue command there. A failing night is
+    still red (the data job), but the alert job is not, and it says why in an annotation."""
+    nightly.gh = FakeGh.install(nightly.tmp / "gh", issues=False)
+    nightly.serve_upstream(b"<html>504 Gateway Time-out</html>", MOVIES)
+
+    jobs = nightly.night()
+
+    assert jobs["data"].result == "failure"
+    assert jobs["alert"].result == "success", explain(jobs)
+    (step,) = [step for step in jobs["alert"].steps if step.outcome != "skipped" and "issue" in step.name]
+    assert "::warning title=alert::issues are turned off in owner/data" in step.stdout
+    assert nightly.status()["outcome"] == "failure"
