@@ -125,7 +125,7 @@ def tidy(gh: Gh, current: Mapping[str, Asset]) -> dict[str, Asset]:
         elif name.endswith((NEXT, PREVIOUS)):
             delete(gh, asset)
             logger.info("release: removed %s, left by a run that stopped half-way", name)
-    return {name: asset for name, asset in (assets(gh) or {}).items()}
+    return dict(assets(gh) or {})
 
 
 def upload(gh: Gh, files: Sequence[Path], current: Mapping[str, Asset]) -> None:

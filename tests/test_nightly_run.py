@@ -224,6 +224,7 @@ def test_unchanged_night_commits_nothing_and_only_replaces_status(nightly: Night
     assert nightly.commits() == commits
     assert nightly.data_uploads() == uploads  # no asset changed, so no ETag changed
     assert nightly.status_uploads() == 2
+    assert [gap["uploaded"] for gap in nightly.gh.gaps(("status.json",))] == [0]  # swapped in, never --clobber
     status = nightly.status()
     assert (status["outcome"], status["data_commit"]) == ("success", None)
     assert status["requests"]["made"] == 0  # the Trakt cache came back through actions/cache
