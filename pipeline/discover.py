@@ -273,8 +273,14 @@ def _skipped(config: Config, warnings: list[str]) -> Discovery:
     return discovery
 
 
-def discover(config: Config, *, client_factory: Callable[..., TraktClient] = TraktClient) -> Discovery:
-    """The whole step; returns what it wrote to ``config.candidates``."""
+def discover(
+    config: Config, *, client_factory: Callable[..., TraktClient] = TraktClient, stop_after: float | None = None
+) -> Discovery:
+    """The whole step; returns what it wrote to ``config.candidates``.
+
+    ``stop_after``: minutes it may ask Trakt; when they run out it skips the night (the searches
+    answered so far stay in the cache, so the next night goes on from there).
+    """
     joined, warnings = load_sources(config)
     if warnings:
         return _skipped(config, warnings)
@@ -292,13 +298,21 @@ def discover(config: Config, *, client_factory: Callable[..., TraktClient] = Tra
         f"{len(proposals.shows):,}",
         f"{len(proposals.movies):,}",
     )
-    client = client_factory(config)
+    client = client_factory(config, **({} if stop_after is None else {"budget": stop_after * 60}))
     try:
         outcomes = _resolve_all(client, known, proposals, config.concurrency)
     except TraktUnavailable as exc:
         return _skipped(config, [f"Trakt: {exc}"])
     finally:
         client.close()
+    if client.stats.deferred:
+        return _skipped(
+            config,
+            [
+                f"stopped asking Trakt after {stop_after:g} minutes (--stop-after) with {client.stats.deferred:,} "
+                "searches not asked; the answers so far are in the cache, so the next night goes on from there"
+            ],
+        )
     decided = decide(outcomes, known)
     dropped = sorted([*proposals.dropped, *decided.dropped], key=lambda d: (d.kind, d.mal_id))
     discovery = Discovery(
@@ -333,12 +347,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ".cache/sources/ and Trakt's search by id; writes .cache/candidates.json for enrich.",
     )
     parser.add_argument("--api-key", metavar="KEY", help="Trakt client id (else TRAKT_API_KEY or .env)")
+    parser.add_argument(
+        "--stop-after", type=float, metavar="MINUTES", help="stop asking Trakt after this long and skip the night"
+    )
     args = parser.parse_args(argv)
     logs.setup(secrets=[args.api_key or ""])
     try:
         config = load_config({"api_key": args.api_key})
         logs.add_secret(config.api_key or "")
-        discover(config)
+        discover(config, stop_after=args.stop_after)
     except PipelineError as exc:
         logger.error("discover: %s", exc)
         return 1

@@ -57,6 +57,7 @@ class Options:
     allow_shrink: bool = False
     progress: bool = True
     verbose: bool = False
+    stop_after: float | None = None  # --stop-after: minutes it may ask Trakt (then it finishes with the cache)
 
 
 @dataclass(frozen=True, slots=True)
@@ -549,7 +550,8 @@ def enrich(
     discovered_from = (
         add_discovered(config, discovery, groups, published) if options.output is None else "none (--output)"
     )
-    client = client_factory(config, force=options.force)
+    budget = {} if options.stop_after is None else {"budget": options.stop_after * 60}
+    client = client_factory(config, force=options.force, **budget)
     try:
         if not options.allow_shrink:
             _guard_before_lookups(config, options, lists, groups, published, discovery, client)
@@ -557,6 +559,12 @@ def enrich(
             logger.warning("enrich: MAL id %(mal_id)d is listed more than once: %(candidates)s", duplicate)
         run = Run(published, duplicates)
         _look_up_all(client, groups, run, options)
+        if client.stats.deferred:  # published entries keep their data (stale), new ones wait a night
+            logger.warning(
+                "enrich: stopped asking Trakt after %g minutes (--stop-after); %s lookups left for the next run",
+                options.stop_after,
+                f"{client.stats.deferred:,}",
+            )
         decided = {kind: (_sorted(files.output), _sorted(files.not_found)) for kind, files in published.items()}
         if not options.allow_shrink:
             _guard_after_lookups(client, groups, published, decided, config)
@@ -588,6 +596,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-progress", "-no-progress", action="store_true", help="no progress bar or lines")
     parser.add_argument("--force", "-force", action="store_true", help="ignore the cache, re-fetch everything")
     parser.add_argument(
+        "--stop-after",
+        type=float,
+        metavar="MINUTES",
+        help="stop asking Trakt after this long and finish with the cache: entries not refreshed keep their data",
+    )
+    parser.add_argument(
         "--allow-shrink",
         "-allow-shrink",
         action="store_true",
@@ -614,6 +628,7 @@ def _options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Optio
         allow_shrink=args.allow_shrink,
         progress=not args.no_progress,
         verbose=args.verbose,
+        stop_after=args.stop_after,
     )
 
 

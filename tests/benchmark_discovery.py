@@ -1,6 +1,6 @@
-"""Benchmark of discovery (issue 9) on the full snapshots in /work/shared/fixtures; run by hand:
+"""Benchmark of discovery (issue 9) on the full snapshots in ../shared/fixtures; run by hand:
 
-    uv run python tests/benchmark_discovery.py [--shared /work/shared/fixtures] [--limit 1000] [--period 5]
+    uv run python tests/benchmark_discovery.py [--shared ../shared/fixtures] [--limit 1000] [--period 5]
 
 1. parsing the three full sources (target < 2 s);
 2. precision on the overlap with upstream: the rules applied to every MAL id the sources know,
@@ -214,7 +214,12 @@ def _fetch_sources(workdir: Path, env: dict[str, str]) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
-    parser.add_argument("--shared", type=Path, default=Path("/work/shared/fixtures"), help="the snapshots")
+    parser.add_argument(
+        "--shared",
+        type=Path,
+        default=Path(__file__).resolve().parents[1].parent / "shared" / "fixtures",
+        help="the snapshots",
+    )
     parser.add_argument("--limit", type=int, default=1000, help="calls allowed per --period (default 1000)")
     parser.add_argument("--period", type=float, default=5.0, help="rate-limit window in seconds (default 5)")
     parser.add_argument("--latency", type=float, default=0.003, help="fake's answer delay in s (default 0.003)")

@@ -1,6 +1,6 @@
 """Cut the mapping-source subsets in pipeline/demo_data/sources/ from the full snapshots; run by hand:
 
-    uv run python tests/subset_sources.py [/work/shared/fixtures]
+    uv run python tests/subset_sources.py [../shared/fixtures]
 
 Real rows, copied verbatim (the XML elements, the YAML list items, the JSON objects): every row a test
 names (``PICKED``), one row of each rule that drops a candidate, and a spread of candidates that are
@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.evidence import rules  # noqa: E402
 from pipeline.sources import anime_ids, anime_lists, shinkro  # noqa: E402
+from tests import shared_fixtures  # noqa: E402
 
 OUT = ROOT / "pipeline" / "demo_data" / "sources"
 UPSTREAM = ROOT / "pipeline" / "demo_data" / "upstream"
@@ -79,7 +80,10 @@ def cut(full: Path, chosen: set[int], out: Path = OUT) -> None:
 
 
 def main() -> None:
-    full = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/fixtures") / "sources"
+    fixtures = Path(sys.argv[1]) if len(sys.argv) > 1 else shared_fixtures.DEFAULT
+    if not fixtures.is_dir():
+        raise SystemExit(f"{fixtures}: no such folder; give the shared snapshots' folder (../shared/fixtures)")
+    full = fixtures / "sources"
     OUT.mkdir(parents=True, exist_ok=True)
     cut(full, choose(full))
     for path in sorted(OUT.iterdir()):

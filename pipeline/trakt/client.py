@@ -49,6 +49,9 @@ T = TypeVar("T")
 Status = Literal["ok", "not_found", "failed"]
 
 
+OUT_OF_TIME = "not asked: this run's time for Trakt (--stop-after) was used up; the next run asks it"
+
+
 class TraktUnavailable(PipelineError):
     """Trakt cannot be used for this run (outage, rejected key): stop, publish nothing."""
 
@@ -60,6 +63,7 @@ class Stats:
     retries: int = 0
     throttled: int = 0  # 429 answers received
     failed: int = 0  # lookups that failed for good
+    deferred: int = 0  # not asked: the time budget was used up (left for the next run, from the cache)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, name: str, count: int = 1) -> None:
@@ -263,10 +267,15 @@ class TraktClient:
     clock: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
     stats: Stats = field(default_factory=Stats)
+    # Seconds this client may ask Trakt (None: no limit). Past them an answer not in the cache is
+    # "failed" with OUT_OF_TIME, without a request: the step finishes with what it has, well before
+    # its workflow step's timeout-minutes, which would fail the run and skip publishing.
+    budget: float | None = None
 
     def __post_init__(self) -> None:
         if not self.config.api_key:
             raise PipelineError(NO_KEY)
+        self.stop_at = None if self.budget is None else self.clock() + self.budget
         self.limiter = RateLimiter(
             self.config.rate_limit_calls, self.config.rate_limit_period, clock=self.clock, sleep=self.sleep
         )
@@ -288,6 +297,9 @@ class TraktClient:
         self._failures_in_a_row = 0
         self._stopped: TraktUnavailable | None = None  # set once: every thread stops asking
         self._lock = threading.Lock()
+
+    def out_of_time(self) -> bool:
+        return self.stop_at is not None and self.clock() >= self.stop_at
 
     def close(self) -> None:
         self._save_window()
@@ -390,7 +402,9 @@ class TraktClient:
         try:
             if path not in self._answers:
                 self._answers[path] = self._fetch(path)
-                if self._answers[path][0] == "failed":
+                if self._answers[path][2] == OUT_OF_TIME:
+                    self.stats.add("deferred")
+                elif self._answers[path][0] == "failed":
                     self.stats.add("failed")
                     logger.warning("enrich: %s failed for good: %s", path, self._answers[path][2])
         finally:
@@ -420,6 +434,8 @@ class TraktClient:
         outcome = self._from_cache(path)
         if outcome is not None:
             return outcome
+        if self.out_of_time():
+            return ("failed", None, OUT_OF_TIME)
         detail = ""
         for attempt in range(self.config.max_retries + 1):
             if self._stopped is not None:
