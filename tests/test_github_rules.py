@@ -72,8 +72,8 @@ def test_only_checkout_publish_and_status_hold_the_token_in_the_data_job() -> No
         assert token_holders(nightly["jobs"][name]) == ["actions/checkout", nightly["jobs"][name]["steps"][1]["name"]]
     for job in load(CHECKS)["jobs"].values():
         assert token_holders(job) == ["actions/checkout"]  # read-only token, to fetch
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "only its checkout, publish and status steps hold the token" in readme
+    maintaining = (ROOT / "docs" / "maintaining.md").read_text(encoding="utf-8")
+    assert "only its checkout, publish and status steps hold the token" in maintaining
 
 
 def test_data_commits_start_no_checks_so_publish_validates_before_it_pushes() -> None:
