@@ -69,7 +69,7 @@ def test_mapped_mal_ids_are_never_proposed_whatever_their_kind() -> None:
         (3025, "no-season", "AniDB 1826 has no TMDB or TVDB season"),
         (57466, "numberings-disagree", "TMDB 91768 season 2, TVDB 366263 season 1, Anime-IDs TVDB 366263 season 1"),
         (446, "shinkro-contradicts", "shinkro says TVDB 72922 season 2, Anime-Lists TVDB 72922 season 3"),
-        (883, "type-conflict", "Anime-Lists says show, shinkro says movie"),
+        (3868, "type-conflict", "Anime-Lists says show, shinkro says movie"),
         (4382, "several-mal-ids", "AniDB 6367 (Suzumiya Haruhi no Yuuutsu (2009)) also names MAL 849"),
         (849, "several-anidb-entries", "on AniDB entries 3651, 6367"),
         (1990, "no-tmdb-id", "AniDB 3373 has neither a TMDB movie id nor an IMDb id"),
@@ -94,7 +94,7 @@ def test_absolute_numbering_and_specials_are_never_defaulted_to_a_season() -> No
 def test_shared_seasons_and_type_conflicts_go_to_the_review_queue() -> None:
     found = propose()
     review = {d.mal_id for d in found.dropped if d.review}
-    assert {62, 2595, 14827, 4382, 883, 1368, 10703} <= review
+    assert {62, 2595, 14827, 4382, 3868, 1368, 10703} <= review
     assert 20 not in review and 44 not in review
 
 
