@@ -1,6 +1,6 @@
-"""Films Anime-Lists files as specials of a show (issue 15, part 4), on real rows in tests/fixtures/films/.
+"""Films Anime-Lists files as specials of a show (issue 15, part 4), on real rows in tests/fixtures/rules/.
 
-The rows (cut from the full snapshots by ``tests/subset_sources.py --films``): Ghost in the Shell (MAL 43),
+The rows (cut from the full snapshots by ``tests/subset_sources.py --rules``): Ghost in the Shell (MAL 43),
 the Evangelion films (31, 32) and Nadia's film (1252) are specials (season 0) of a TVDB series carrying
 the film's IMDb id, which shinkro does not know; Yuu Yuu Hakusho's film (883) is one that shinkro calls
 a movie; Dragon Ball Z's special (986, shinkro: tv_special) and Kaleido Star's (428, shinkro: ova) carry
@@ -24,7 +24,7 @@ from pipeline.sources import anime_ids, anime_lists, shinkro
 from pipeline.sources.catalog import write_status
 from tests.conftest import make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 
-FILMS = Path(__file__).parent / "fixtures" / "films"
+FILMS = Path(__file__).parent / "fixtures" / "rules"
 GHOST, GHOST_IMDB = 43, "tt0113568"
 EVA_DEATH, EVA_DEATH_IMDB = 31, "tt0169880"
 EVA_END, EVA_END_IMDB = 32, "tt0169858"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -83,6 +84,26 @@ def test_each_rule_drops_its_real_row(mal_id: int, rule: str, detail: str) -> No
     assert mal_id not in found.shows and mal_id not in found.movies
     dropped = dropped_by(found, mal_id)
     assert (dropped.rule, dropped.detail) == (rule, detail)
+
+
+def test_shinkro_spreading_the_episodes_over_several_seasons_contradicts() -> None:
+    """Trigun Stampede (MAL 52093, tests/fixtures/rules/): shinkro names Anime-Lists' own TVDB id and season,
+    but maps its episodes over several TVDB seasons (``useMapping``): no single season to publish."""
+    rows = Path(__file__).parent / "fixtures" / "rules"
+    joined = rules.join(
+        anime_lists.parse((rows / anime_lists.FILE).read_bytes()),
+        anime_ids.parse((rows / anime_ids.FILE).read_bytes()),
+        shinkro.parse((rows / shinkro.FILE).read_bytes()),
+    )
+    mapping = joined[52093].shinkro
+    assert mapping is not None and (mapping.tvdb_id, mapping.tvdb_season, mapping.uses_mapping) == (421378, 1, True)
+    found = rules.propose(joined, mapped=set(), shows_taken={}, movies_taken={})
+    assert 52093 not in found.shows
+    dropped = dropped_by(found, 52093)
+    assert (dropped.rule, dropped.detail) == (
+        "shinkro-contradicts",
+        "shinkro says TVDB 421378 season 1 (several seasons), Anime-Lists TVDB 421378 season 1",
+    )
 
 
 def test_absolute_numbering_and_specials_are_never_defaulted_to_a_season() -> None:
