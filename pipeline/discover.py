@@ -187,7 +187,8 @@ def resolve_movie(client: TraktClient, known: Known, claim: rules.MovieClaim) ->
 def _evidence(claim: rules.ShowClaim | rules.MovieClaim) -> str:
     if isinstance(claim, rules.ShowClaim):
         return f"AniDB {claim.anidb_id}: TMDB {claim.tmdb_id} = TVDB {claim.tvdb_id} season {claim.season}"
-    return f"AniDB {claim.anidb_id}: " + (f"TMDB movie {claim.tmdb_id}" if claim.tmdb_id else f"IMDb {claim.imdb_id}")
+    found = f"AniDB {claim.anidb_id}: " + (f"TMDB movie {claim.tmdb_id}" if claim.tmdb_id else f"IMDb {claim.imdb_id}")
+    return f"{found}, filed as {claim.filed_as}" if claim.filed_as else found
 
 
 @dataclass(slots=True)
@@ -314,6 +315,8 @@ def discover(
             ],
         )
     decided = decide(outcomes, known)
+    films = {claim.mal_id for claim in proposals.movies.values() if claim.filed_as}
+    films_found = sum(c.mal_id in films for c in decided.candidates if c.kind == "movies")
     dropped = sorted([*proposals.dropped, *decided.dropped], key=lambda d: (d.kind, d.mal_id))
     discovery = Discovery(
         status="ok",
@@ -324,6 +327,8 @@ def discover(
             "known": len(joined),
             "already_mapped": proposals.already_mapped,
             "proposed": len(proposals.shows) + len(proposals.movies),
+            "films_filed_as_specials": len(films),  # movie claims from rows filed under a show (rules.py)
+            "films_filed_as_specials_discovered": films_found,
             "requests": client.stats.requests,
             "from_cache": client.stats.from_cache,
         },

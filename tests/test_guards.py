@@ -113,6 +113,18 @@ def test_list_replaced_by_one_of_the_same_size_is_refused_as_removals(
     assert fake.count() == 0
 
 
+def test_movies_list_replaced_by_one_of_the_same_size_is_refused_as_removals(
+    workdir: Path, fake: FakeTrakt, published: dict[str, bytes]
+) -> None:
+    """The guard before the lookups counts the movies' removals too: 16 published movies gone, refused at once."""
+    write_upstream(workdir, tv_list(range(1, SIZE + 1)), movie_list([*range(17, SIZE + 1), *range(151, 167)]))
+    assert refused(workdir, make_config(fake)) == (
+        "movies_ex.json: of its 150 published entries, this run would remove 16 (11%) (limit 10% each). Nothing"
+        " published changed: their MAL ids are in neither the upstream list, the overrides nor discovery; " + WAY_OUT
+    )
+    assert fake.count() == 0
+
+
 def test_wrong_trakt_api_url_answering_404_for_everything_is_refused(
     workdir: Path, fake: FakeTrakt, published: dict[str, bytes]
 ) -> None:
