@@ -57,6 +57,9 @@ class Season:
     tvdb: int | None
     tmdb: int | None
     tvrage: int | None
+    episode_count: int | None = None  # from ``?extended=full``; None when Trakt gave none
+    aired_episodes: int | None = None
+    first_aired: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
