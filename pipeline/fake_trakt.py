@@ -693,8 +693,8 @@ def full_season(season: dict[str, Any]) -> dict[str, Any]:
     ``first_aired`` is null where nothing aired, as on Trakt.
     """
     season_id = int(season["ids"]["trakt"])
-    count = SYNTHETIC_EPISODE_COUNTS[season_id % len(SYNTHETIC_EPISODE_COUNTS)]
-    aired = count - 2 if season_id % 5 == 0 else count
+    count = season.get("episode_count", SYNTHETIC_EPISODE_COUNTS[season_id % len(SYNTHETIC_EPISODE_COUNTS)])
+    aired = max(0, count - 2) if season_id % 5 == 0 else count
     year = 1995 + season_id % 30
     synthesized = {
         "rating": 7.5,
