@@ -6,6 +6,7 @@ shows, the three mapping sources' rows for them, and what Trakt answered the pre
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
@@ -219,3 +220,27 @@ def test_the_fake_gives_episode_counts_only_at_extended_full(fake: FakeTrakt) ->
     full = requests.get(f"{fake.url}/shows/46086/seasons?extended=full", headers=headers, timeout=5).json()
     assert all(set(season) == {"number", "ids"} for season in plain)
     assert all(isinstance(season["episode_count"], int) and "first_aired" in season for season in full)
+
+
+def test_a_chain_of_collisions_undoes_each_correction_it_reaches() -> None:
+    """Undoing one correction can put its entry back where another correction went: that one is undone too."""
+    from pipeline.evidence.seasons import Episodes, collisions
+
+    def at(season: int, offset: int = 0) -> tuple[int, Episodes]:
+        return 7, Episodes(season=season, offset=offset)
+
+    placed = {1: at(2), 2: at(4), 3: at(2)}  # 1 stays on S2; 2 was corrected S5 -> S4; 3 corrected S4 -> S2
+    fallback = {2: at(5), 3: at(4)}
+    assert collisions(placed, fallback) == {3: [1], 2: [3]}
+
+
+def test_an_anidb_entry_of_several_mal_ids_makes_no_claim() -> None:
+    """Its offset is the AniDB entry's, not either MAL entry's: no claim, so no correction."""
+    from pipeline.evidence.seasons import claim
+    from pipeline.sources.catalog import load_joined
+
+    joined, _ = load_joined(FIXTURES / "sources")
+    one = joined[50602]
+    assert claim(one) is not None
+    shared = dataclasses.replace(one.ids[0], mal_ids=(50602, 50265))
+    assert claim(dataclasses.replace(one, ids=(shared,))) is None
