@@ -2,7 +2,8 @@
 
 Every problem is one line, ``<file>: <JSON path>: <what is wrong>``. The schema checks live in
 ``pipeline.schemas``; this module adds what a schema cannot state: each MAL id once per file,
-sorted files, no entry both published and not found, and a season exactly when not a split cour.
+sorted files, no entry both published and not found, a season exactly when not a split cour, and
+``trakt.episodes`` on the entry's own season (or, for a split cour, a second cour inside another).
 """
 
 from __future__ import annotations
@@ -115,6 +116,25 @@ def _split_cours(label: str, entries: list[Any]) -> list[str]:
     return found
 
 
+def _episodes(label: str, entries: list[Any]) -> list[str]:
+    """``trakt.episodes`` names the entry's own season (offset 0 or more), or for a split cour the season
+    holding it from an offset of at least 1 (a second cour); the schema checks its shape."""
+    found = []
+    for position, entry in enumerate(entries):
+        trakt = dig(entry, ("trakt",))
+        episodes = trakt.get("episodes") if isinstance(trakt, dict) else None
+        if not isinstance(episodes, dict) or type(episodes.get("season")) is not int:
+            continue  # null, or the schema reports it
+        at = location(position, ("trakt", "episodes"))
+        season = dig(trakt, ("season", "number"))
+        split = trakt.get("is_split_cour") is True and trakt.get("season") is None  # else _split_cours reports
+        if split and not (type(episodes.get("offset")) is int and episodes["offset"] > 0):
+            found.append(f"{label}: {at}: a split cour inside a season starts after its first episode (offset >= 1)")
+        elif trakt.get("is_split_cour") is False and type(season) is int and episodes["season"] != season:
+            found.append(f"{label}: {at}: season {episodes['season']} is not the entry's trakt.season.number {season}")
+    return found
+
+
 def _differences(top: Any, inner: Any) -> str:
     """What differs between two copies: the keys whose values differ, or both whole values."""
     if isinstance(top, dict) and isinstance(inner, dict):
@@ -167,6 +187,7 @@ def output_problems(files: dict[str, Any], output_dir: Path) -> list[str]:
         found += _copies(output_label, shows_or_movies)
         if kind == "shows":
             found += _split_cours(output_label, shows_or_movies)
+            found += _episodes(output_label, shows_or_movies)
     return found
 
 

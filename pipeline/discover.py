@@ -29,8 +29,8 @@ from pipeline.evidence import rules
 from pipeline.jsonio import load_json
 from pipeline.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind, SearchHit
 from pipeline.overrides import load_overrides
-from pipeline.sources import SourceError, upstream
-from pipeline.sources.catalog import SOURCES, read_status
+from pipeline.sources import upstream
+from pipeline.sources.catalog import load_joined
 from pipeline.trakt.client import Answer, TraktClient, TraktUnavailable, search_path, seasons_path
 
 logger = logging.getLogger(__name__)
@@ -112,22 +112,7 @@ def _read_published(
 
 def load_sources(config: Config) -> tuple[dict[int, rules.Joined], list[str]]:
     """The sources joined by MAL id, or the warnings that skip discovery for the night."""
-    problems = read_status(config.sources_dir)
-    warnings = [f"{name}: {problem}" for name, problem in problems.items() if problem]
-    parsed: list[list[Any]] = []
-    for source in SOURCES:
-        path = config.sources_dir / source.file
-        if not path.exists():
-            warnings.append(f"{path}: not downloaded; run `uv run python -m pipeline.fetch` first")
-            continue
-        try:
-            parsed.append(source.parse(path.read_bytes()))
-        except SourceError as exc:
-            warnings.append(str(exc))
-    if warnings:
-        return {}, warnings
-    lists, ids, mapping = parsed
-    return rules.join(lists, ids, mapping), []
+    return load_joined(config.sources_dir)
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,6 +23,8 @@ from pipeline import candidates, changes, guards, logs
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
+from pipeline.evidence import seasons as evidence
+from pipeline.evidence.rules import Joined
 from pipeline.jsonio import load_json, write_json
 from pipeline.models import (
     KINDS,
@@ -34,6 +36,9 @@ from pipeline.models import (
     UPSTREAM_FILE,
     Kind,
     Mapping,
+    Origin,
+    Season,
+    Show,
     count_origins,
     movie_entry,
     not_found_entry,
@@ -43,6 +48,7 @@ from pipeline.models import (
 from pipeline.overrides import load_overrides
 from pipeline.progress import Progress
 from pipeline.sources import upstream
+from pipeline.sources.catalog import load_joined
 from pipeline.trakt.client import NO_KEY, Status, TraktClient
 
 logger = logging.getLogger(__name__)
@@ -69,6 +75,8 @@ class Resolved:
     season_found: bool = False
     trakt_title: str | None = None
     detail: str = ""
+    verdict: evidence.Verdict | None = None  # what the sources and Trakt's seasons say (shows)
+    fallback: dict[str, Any] | None = None  # the entry without the verdict's correction
 
 
 @dataclass(slots=True)
@@ -262,7 +270,35 @@ def _previously_discovered(published: dict[Kind, Published]) -> list[candidates.
     ]
 
 
-def resolve(client: TraktClient, mapping: Mapping) -> Resolved:
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """The mapping sources joined by MAL id for the season evidence; ``None`` on a night they are unusable."""
+
+    joined: dict[int, Joined] | None
+    previous: dict[int, dict[str, Any]] = field(default_factory=dict)  # published show entries, by MAL id
+    problem: str = ""  # why there is no evidence tonight, for the report
+
+
+def _verdict(mapping: Mapping, show: Show, seasons: list[Season], sources: Sources) -> evidence.Verdict:
+    if sources.joined is not None:
+        joined = sources.joined.get(mapping.mal_id)
+        may_correct = mapping.origin in ("upstream", "imported")
+        return evidence.judge(mapping.season, show.tmdb, seasons, joined, may_correct=may_correct)
+    # The sources failed tonight: a correction published before keeps its place while Trakt lists it.
+    previous = sources.previous.get(mapping.mal_id)
+    kept = evidence.as_published(previous, mapping.trakt_id, seasons) if previous is not None else None
+    return kept or evidence.judge(mapping.season, show.tmdb, seasons, None, may_correct=False)
+
+
+def _show_entry(mapping: Mapping, show: Show, seasons: list[Season], verdict: evidence.Verdict) -> dict[str, Any]:
+    listed = {season.number: season for season in seasons}
+    episodes = None if verdict.episodes is None else (verdict.episodes.season, verdict.episodes.offset)
+    origin: Origin | None = "corrected" if verdict.correction is not None else None
+    season = None if verdict.season is None else listed[verdict.season]
+    return show_entry(mapping, show, season, episodes, origin)
+
+
+def resolve(client: TraktClient, mapping: Mapping, sources: Sources | None = None) -> Resolved:
     """Look one mapping up; a failed call is ``failed``, never a not-found or a split cour."""
     if mapping.kind == "movies":
         movie = client.movie(mapping.trakt_id)
@@ -276,8 +312,14 @@ def resolve(client: TraktClient, mapping: Mapping) -> Resolved:
     if seasons.value is None:
         detail = seasons.detail or f"/shows/{mapping.trakt_id}/seasons answered 404 although the show exists"
         return Resolved("failed", detail=detail)
-    season = next((s for s in seasons.value if s.number == mapping.season), None)
-    return Resolved("ok", show_entry(mapping, show.value, season), season is not None, show.value.title)
+    verdict = _verdict(mapping, show.value, seasons.value, sources or Sources(None))
+    entry = _show_entry(mapping, show.value, seasons.value, verdict)
+    fallback = None
+    if verdict.correction is not None:
+        as_is = evidence.judge(mapping.season, show.value.tmdb, seasons.value, None, may_correct=False)
+        fallback = _show_entry(mapping, show.value, seasons.value, as_is)
+    found = verdict.episodes is not None
+    return Resolved("ok", entry, found, show.value.title, verdict=verdict, fallback=fallback)
 
 
 def choose(results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
@@ -299,6 +341,9 @@ class Run:
     stale: list[dict[str, Any]] = field(default_factory=list)
     failed_new: list[dict[str, Any]] = field(default_factory=list)
     discovered_dropped: list[dict[str, Any]] = field(default_factory=list)  # 404 or season missing on Trakt
+    corrections: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> the report's record
+    fallbacks: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> its entry uncorrected
+    review: list[dict[str, Any]] = field(default_factory=list)  # the sources disagree with what is published
 
 
 def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
@@ -329,6 +374,7 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tup
         return mapping, resolved
     if resolved.status == "ok" and resolved.entry is not None:
         files.output[mal_id] = resolved.entry
+        _note_verdict(run, mapping, resolved)
     elif resolved.status == "not_found":
         files.not_found[mal_id] = not_found_entry(mapping)
     else:
@@ -344,6 +390,62 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tup
         else:
             run.failed_new.append(record)
     return mapping, resolved
+
+
+def _note_verdict(run: Run, mapping: Mapping, resolved: Resolved) -> None:
+    """Record a published entry's correction (with its uncorrected entry) or its disagreement, for the report."""
+    verdict = resolved.verdict
+    if verdict is None or (verdict.correction is None and verdict.review is None):
+        return
+    record: dict[str, Any] = {
+        "mal_id": mapping.mal_id,
+        "title": mapping.mal_title,
+        "trakt_id": mapping.trakt_id,
+        "origin": mapping.origin,
+        "upstream_season": mapping.season,
+    }
+    if verdict.correction is not None and resolved.fallback is not None:
+        run.fallbacks[mapping.mal_id] = resolved.fallback
+        episodes = verdict.episodes
+        ours = None if episodes is None else {"season": episodes.season, "offset": episodes.offset}
+        run.corrections[mapping.mal_id] = {
+            **record,
+            "kind": verdict.correction,
+            "season": verdict.season,
+            "episodes": ours,
+            "evidence": verdict.evidence,
+        }
+    elif verdict.review is not None:
+        run.review.append({**record, "reason": verdict.review, "evidence": verdict.evidence})
+
+
+def _settle_collisions(run: Run) -> None:
+    """Undo the corrections that put a MAL id on a season and offset another MAL id is on; queue them."""
+    files = run.published.get("shows")
+    if files is None or not run.fallbacks:
+        return
+    reverted = evidence.collisions(
+        {mal_id: _place(entry) for mal_id, entry in files.output.items()},
+        {mal_id: _place(entry) for mal_id, entry in run.fallbacks.items()},
+    )
+    for mal_id, others in sorted(reverted.items()):
+        files.output[mal_id] = run.fallbacks.pop(mal_id)
+        record = run.corrections.pop(mal_id)
+        met = ", ".join(f"MAL {other}" for other in others)
+        run.review.append(
+            {
+                **{key: record[key] for key in ("mal_id", "title", "trakt_id", "origin", "upstream_season")},
+                "reason": evidence.COLLISION,
+                "evidence": f"{record['evidence']}; would share S{record['episodes']['season']}"
+                f"+{record['episodes']['offset']} with {met}",
+            }
+        )
+
+
+def _place(entry: dict[str, Any]) -> evidence.Placed:
+    episodes = entry["trakt"].get("episodes")
+    placed = None if episodes is None else evidence.Episodes(season=episodes["season"], offset=episodes["offset"])
+    return int(entry["trakt"]["id"]), placed
 
 
 def _prefetch(
@@ -379,11 +481,13 @@ def _prefetch(
     progress.finish()
 
 
-def _look_up_all(client: TraktClient, groups: dict[Kind, dict[int, list[Mapping]]], run: Run, options: Options) -> None:
+def _look_up_all(
+    client: TraktClient, groups: dict[Kind, dict[int, list[Mapping]]], run: Run, options: Options, sources: Sources
+) -> None:
     _prefetch(client, groups, options, client.config.concurrency)
     for kind, found in groups.items():
         for mal_id in sorted(found):
-            mapping, resolved = decide(run, kind, [(m, resolve(client, m)) for m in found[mal_id]])
+            mapping, resolved = decide(run, kind, [(m, resolve(client, m, sources)) for m in found[mal_id]])
             if options.verbose:
                 logger.info(
                     "enrich: %s %d %r -> trakt %d: %s%s",
@@ -515,6 +619,8 @@ def _summary(
         },
         "discovered_from": discovered_from,
         "discovered_dropped": run.discovered_dropped,
+        "corrections": [run.corrections[mal_id] for mal_id in sorted(run.corrections)],
+        "review": sorted(run.review, key=lambda record: record["mal_id"]),
         "requests": {
             "made": client.stats.requests,
             "from_cache": client.stats.from_cache,
@@ -523,6 +629,17 @@ def _summary(
             "failed": client.stats.failed,
         },
     }
+
+
+def _sources(config: Config, published: dict[Kind, Published]) -> Sources:
+    """The sources for the season evidence; on a night they are unusable, the shows published before."""
+    if "shows" not in published:
+        return Sources(None)
+    joined, warnings = load_joined(config.sources_dir)
+    if not warnings:
+        return Sources(joined)
+    logger.debug("enrich: no season evidence tonight: %s", warnings[0])
+    return Sources(None, published["shows"].old_output_by_id, "; ".join(warnings))
 
 
 def enrich(
@@ -558,7 +675,9 @@ def enrich(
         for duplicate in duplicates.values():
             logger.warning("enrich: MAL id %(mal_id)d is listed more than once: %(candidates)s", duplicate)
         run = Run(published, duplicates)
-        _look_up_all(client, groups, run, options)
+        sources = _sources(config, published)
+        _look_up_all(client, groups, run, options, sources)
+        _settle_collisions(run)
         if client.stats.deferred:  # published entries keep their data (stale), new ones wait a night
             logger.warning(
                 "enrich: stopped asking Trakt after %g minutes (--stop-after); %s lookups left for the next run",
@@ -576,6 +695,7 @@ def enrich(
     finally:
         client.close()
     summary = _summary(run, decided, lists, client, options, started, discovered_from)
+    summary["season_evidence"] = sources.problem or "checked against the mapping sources"
     write_json(config.run_summary, summary)
     return summary
 

@@ -98,8 +98,10 @@ def mass_change(
 
 
 def _split_cour(entry: dict[str, Any]) -> bool:
+    """A split cour without a place on Trakt: a second cour the evidence places inside a season
+    (``episodes`` set, a correction) has Trakt's season and is no sign of a Trakt-side change."""
     trakt = entry.get("trakt")
-    return isinstance(trakt, dict) and trakt.get("is_split_cour") is True
+    return isinstance(trakt, dict) and trakt.get("is_split_cour") is True and trakt.get("episodes") is None
 
 
 def discovery_note(changes: Iterable[MassChange], discovery: Discovery | None) -> str:

@@ -8,8 +8,9 @@ from typing import Any, Literal
 Kind = Literal["shows", "movies"]
 KINDS: tuple[Kind, ...] = ("shows", "movies")
 # Where a published entry's mapping came from (its top-level "origin" key).
-Origin = Literal["upstream", "override", "discovered", "imported"]
-ORIGINS: tuple[Origin, ...] = ("upstream", "override", "discovered", "imported")
+# "corrected": upstream's show with the season the sources and Trakt agree on (pipeline.evidence.seasons).
+Origin = Literal["upstream", "override", "discovered", "corrected", "imported"]
+ORIGINS: tuple[Origin, ...] = ("upstream", "override", "discovered", "corrected", "imported")
 
 # Upstream list, output file and not-found file of each kind.
 UPSTREAM_FILE: dict[Kind, str] = {"shows": "tv.json", "movies": "movies.json"}
@@ -57,6 +58,9 @@ class Season:
     tvdb: int | None
     tmdb: int | None
     tvrage: int | None
+    episode_count: int | None = None  # from ``?extended=full``; None when Trakt gave none
+    aired_episodes: int | None = None
+    first_aired: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -89,8 +93,16 @@ def _both_layouts(myanimelist: dict[str, Any], trakt: dict[str, Any], origin: st
     }
 
 
-def show_entry(mapping: Mapping, show: Show, season: Season | None) -> dict[str, Any]:
-    """An OutputShow; ``season`` None means MAL's season is missing on Trakt: a split cour."""
+def show_entry(
+    mapping: Mapping,
+    show: Show,
+    season: Season | None,
+    episodes: tuple[int, int] | None = None,
+    origin: Origin | None = None,
+) -> dict[str, Any]:
+    """An OutputShow; ``season`` None means a split cour (MAL's season is missing on Trakt, or the
+    evidence places the MAL entry inside another season). ``episodes`` is (season, offset): MAL
+    episode n is episode n + offset of that Trakt season; ``origin`` replaces the mapping's."""
     return _both_layouts(
         {"title": mapping.mal_title, "id": mapping.mal_id},
         {
@@ -107,10 +119,23 @@ def show_entry(mapping: Mapping, show: Show, season: Season | None) -> dict[str,
                 "number": season.number,
                 "externals": {"tvdb": season.tvdb, "tmdb": season.tmdb, "tvrage": season.tvrage},
             },
+            "episodes": None if episodes is None else {"season": episodes[0], "offset": episodes[1]},
             "externals": {"tvdb": show.tvdb, "tmdb": show.tmdb, "imdb": show.imdb, "tvrage": show.tvrage},
         },
-        mapping.origin,
+        origin or mapping.origin,
     )
+
+
+def _with_episodes(trakt: dict[str, Any]) -> dict[str, Any]:
+    """A show's ``trakt`` published before ``episodes`` existed gets ``"episodes": null`` after ``season``."""
+    if trakt.get("type") != "shows" or "episodes" in trakt:
+        return trakt
+    rebuilt: dict[str, Any] = {}
+    for key, value in trakt.items():
+        rebuilt[key] = value
+        if key == "season":
+            rebuilt["episodes"] = None
+    return rebuilt
 
 
 def movie_entry(mapping: Mapping, movie: Movie) -> dict[str, Any]:
@@ -135,7 +160,7 @@ def republished(entry: dict[str, Any], origin: Origin) -> dict[str, Any]:
     For entries kept as they were (a failed refresh), which may predate the top-level copies or the
     origin: an entry without one gets ``origin``, its mapping's; one that has one keeps it.
     """
-    rebuilt = _both_layouts(entry["myanimelist"], entry["trakt"], str(entry.get("origin", origin)))
+    rebuilt = _both_layouts(entry["myanimelist"], _with_episodes(entry["trakt"]), str(entry.get("origin", origin)))
     return {**rebuilt, **{key: value for key, value in entry.items() if key not in rebuilt}}
 
 

@@ -61,6 +61,25 @@ def _failure(row: dict[str, Any]) -> str:
     return f"{row['kind']} MAL {row['mal_id']} {row['title']!r}: {row['reason']}"
 
 
+def _season(season: int | None, episodes: dict[str, int] | None = None) -> str:
+    """S2, or "S1 from episode 13" for a second cour inside a season, or "split cour"."""
+    if episodes is not None and episodes["offset"]:
+        return f"S{episodes['season']} from episode {episodes['offset'] + 1}"
+    return "split cour" if season is None else f"S{season}"
+
+
+def _correction(row: dict[str, Any]) -> str:
+    return (
+        f"MAL {row['mal_id']} {row['title']!r}: {_season(row['upstream_season'])} -> "
+        f"{_season(row['season'], row['episodes'])} ({row['kind']}); {row['evidence']}"
+    )
+
+
+def _disagreement(row: dict[str, Any]) -> str:
+    upstream = _season(row["upstream_season"])
+    return f"MAL {row['mal_id']} {row['title']!r} (upstream {upstream}): {row['reason']}; {row['evidence']}"
+
+
 def render(summary: dict[str, Any]) -> str:
     requests = summary["requests"]
     lines = [
@@ -98,7 +117,18 @@ def render(summary: dict[str, Any]) -> str:
     lines += _listing(
         "Invalid upstream entries skipped", [{"m": m} for m in summary["skipped_upstream"]], lambda r: r["m"]
     )
+    lines += _seasons_section(summary)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _seasons_section(summary: dict[str, Any]) -> list[str]:
+    """Upstream's seasons corrected on the evidence, and the disagreements left for a person (the review queue)."""
+    if "corrections" not in summary:  # a summary written before the season evidence existed
+        return []
+    lines = [f"Season evidence: {summary.get('season_evidence', 'unknown')}.", ""]
+    lines += _listing("Seasons corrected (upstream -> ours)", summary["corrections"], _correction)
+    lines += _listing("Season review queue (the sources disagree; nothing changed)", summary["review"], _disagreement)
+    return lines
 
 
 REVIEW_LISTED = 30  # review-queue rows shown

@@ -149,6 +149,9 @@ class Night:
     split_before: dict[str, set[int]]  # imported split cours, per file
     after: dict[str, int]
     moved: dict[str, Counter[str]]  # imported MAL ids now on another Trakt id or season, by origin
+    summary: dict[str, Any]  # the last enrich's run summary (its corrections and review queue)
+    output: dict[str, list[dict[str, Any]]]  # the published files after the night
+    asked: Counter[str]  # Trakt requests the fake received, by kind of path (show, seasons, movie, search)
 
 
 def install(world: World, workdir: Path) -> None:
@@ -183,12 +186,14 @@ def run_night(world: World, fake: FakeTrakt, key: str, workdir: Path) -> Night:
                 enrich(config, Options(progress=False, allow_shrink=True))
             assert validate.main([]) == 0, "validate failed"
             candidates = read(workdir / ".cache", "candidates.json")
+            summary = json.loads(config.run_summary.read_text(encoding="utf-8"))
     finally:
         os.chdir(previous)
-    changes, discovered, rediscovered, after, moved = {}, {}, {}, {}, {}
+    changes, discovered, rediscovered, after, moved, output = {}, {}, {}, {}, {}, {}
     for kind in KINDS:
         name = OUTPUT_FILE[kind]
         new, missing = read(workdir / "output", name), read(workdir / "output", NOT_FOUND_FILE[kind])
+        output[name] = new
         changes[name] = guards.mass_change(name, before[name], new, missing)
         imported = {e["myanimelist"]["id"] for e in before[name]}
         found = [e["myanimelist"]["id"] for e in new if e.get("origin") == "discovered"]
@@ -205,7 +210,18 @@ def run_night(world: World, fake: FakeTrakt, key: str, workdir: Path) -> Night:
         name: {e["myanimelist"]["id"] for e in entries if e["trakt"].get("is_split_cour")}
         for name, entries in before.items()
     }
-    return Night(refused, changes, discovered, rediscovered, sizes, dropped, split, after, moved)
+    asked = Counter(
+        _path_kind(request.path) for request in fake.requests if not request.path.startswith(("/db/", "/sources/"))
+    )
+    return Night(
+        refused, changes, discovered, rediscovered, sizes, dropped, split, after, moved, summary, output, asked
+    )
+
+
+def _path_kind(path: str) -> str:
+    if path.startswith("/search/"):
+        return "search"
+    return "seasons (?extended=full)" if path.endswith("/seasons") else path.split("/")[1]
 
 
 def place(entry: dict[str, Any]) -> tuple[int, int | None]:
@@ -239,6 +255,20 @@ def report(title: str, night: Night) -> None:
             print("    removed, by discovery rule: " + ", ".join(f"{rule} {n}" for rule, n in why.most_common()))
             split = len(set(change.removed) & night.split_before[name])
             print(f"    removed that were imported as split cours (no season to discover): {split:,}")
+    kinds = Counter(record["kind"] for record in night.summary.get("corrections", []))
+    reasons = Counter(record["reason"] for record in night.summary.get("review", []))
+    print(
+        f"  season evidence: {sum(kinds.values()):,} corrected ("
+        + ", ".join(f"{kind} {n:,}" for kind, n in sorted(kinds.items()))
+        + f"); review queue {sum(reasons.values()):,} ("
+        + ", ".join(f"{reason} {n:,}" for reason, n in reasons.most_common())
+        + ")"
+    )
+    print(
+        f"  Trakt requests this night (discover and enrich): {night.asked.total():,} ("
+        + ", ".join(f"{kind} {n:,}" for kind, n in sorted(night.asked.items()))
+        + ")"
+    )
 
 
 def nights(world: World) -> dict[str, Night]:
@@ -306,6 +336,15 @@ def main(argv: Iterable[str] | None = None) -> int:
     real = results.pop("real first night")
     ok = real.refused is None and all(night.refused for night in results.values())
     print(f"\nthe real night publishes and both outages are refused: {'yes' if ok else 'NO'}")
+    storm = [record for record in real.summary["corrections"] if record["kind"] == "continuation"]
+    published = real.refused is None  # the night's corrections (none on a small subset) are in what it published
+    print(
+        f"the real night's corrections publish: {'yes' if published else 'NO'} ({len(real.summary['corrections']):,},"
+        f" of them {len(storm):,} second cours now split cours with episodes)"
+    )
+    clean = all(not night.summary["corrections"] for night in results.values())
+    print(f"no outage night (even published with --allow-shrink) corrects anything: {'yes' if clean else 'NO'}")
+    ok = ok and clean
     return 0 if ok else 1
 
 

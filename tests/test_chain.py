@@ -11,6 +11,7 @@ import pytest
 import pipeline.__main__ as chain
 from pipeline import candidates
 from pipeline.sources import anime_lists
+from pipeline.trakt.client import seasons_path
 from pipeline.trakt.fake import SOURCES, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 from pipeline.validate import validate_outputs
 from tests.conftest import API_KEY, SOURCE_VARIABLES, real_lists
@@ -90,10 +91,10 @@ def test_full_real_lists_end_to_end(
     movie_ids = {e["trakt_id"] for e in movies}
     needed = (
         {f"/shows/{i}" for i in show_ids}
-        | {f"/shows/{i}/seasons" for i in show_ids if i not in fake_full.not_found_shows}
+        | {seasons_path(i) for i in show_ids if i not in fake_full.not_found_shows}
         | {f"/movies/{i}" for i in movie_ids}
         | {f"/shows/{e['trakt']['id']}" for e in discovered["shows"]}
-        | {f"/shows/{e['trakt']['id']}/seasons" for e in discovered["shows"]}
+        | {seasons_path(e["trakt"]["id"]) for e in discovered["shows"]}
         | {f"/movies/{e['trakt']['id']}" for e in discovered["movies"]}
     )
     asked = trakt_paths(fake_full)

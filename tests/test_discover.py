@@ -93,7 +93,8 @@ def test_a_show_the_sources_agree_on_is_discovered_and_published(
     assert entry["myanimelist"] == {"title": "Bouken Ou Beet", "id": BEET}
     assert entry["origin"] == "discovered" and entry["trakt"]["id"] == 500
     assert entry["trakt"]["season"]["number"] == 1 and not entry["trakt"]["is_split_cour"]
-    assert summary["origins"]["tv_ex.json"] == {"upstream": 1, "override": 0, "discovered": 1, "imported": 0}
+    origins = {"upstream": 1, "override": 0, "discovered": 1, "corrected": 0, "imported": 0}
+    assert summary["origins"]["tv_ex.json"] == origins
     meta = json.loads((workdir / "output" / "meta.json").read_text())
     assert meta["origins"]["tv_ex.json"]["discovered"] == 1 and meta["origins"]["movies_ex.json"]["upstream"] == 1
 

@@ -65,7 +65,7 @@ def test_show_entry_has_the_spec_keys_in_order(workdir: Path, fake: FakeTrakt) -
         }
     )
     assert list(entry["trakt"]) == [
-        "title", "id", "slug", "type", "is_split_cour", "release_year", "season", "externals",
+        "title", "id", "slug", "type", "is_split_cour", "release_year", "season", "episodes", "externals",
     ]  # fmt: skip
     assert entry["myanimelist"] == {"title": "Kaguya", "id": 1}
     assert entry["trakt"]["season"] == {

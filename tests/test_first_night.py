@@ -20,6 +20,7 @@ from pipeline.config import load_config
 from pipeline.enrich import Options, enrich
 from pipeline.errors import PipelineError
 from pipeline.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE
+from pipeline.trakt.client import seasons_path
 from tests.faultkit import snapshot
 from tests.measure_first_night import ROOT, UPSTREAM, World, build_fake, environment, fetch_and_discover, install, read
 
@@ -105,7 +106,7 @@ def test_trakt_answering_404_for_everything_on_that_night_is_refused(night: Any)
     dropped = read(workdir / ".cache", "candidates.json")["dropped"]
     on_seasons = sum(d["rule"] == "season-missing" for d in dropped)
     assert all(
-        f"/shows/{d['detail'].split()[2]}/seasons" in d["asked"] for d in dropped if d["rule"] == "season-missing"
+        seasons_path(int(d["detail"].split()[2])) in d["asked"] for d in dropped if d["rule"] == "season-missing"
     )
     assert f"discovery dropped {on_seasons} of them on Trakt's answers (season-missing {on_seasons}" in reason
 

@@ -19,7 +19,7 @@ import requests
 
 from pipeline.config import Config
 from pipeline.enrich import Options, enrich
-from pipeline.trakt.client import cache_key, refresh_seconds
+from pipeline.trakt.client import cache_key, refresh_seconds, seasons_path
 from pipeline.trakt.fake import FakeTrakt
 from pipeline.trakt.ratelimit import RateLimiter
 from tests.conftest import API_KEY, make_config, movie_entry, tv_entry, write_upstream
@@ -101,7 +101,7 @@ class Nights:
         self.fake.reset_log()
         with self.clock.patched():
             enrich(self.config, Options(progress=False, **options), client_factory=self.clock.client_factory)
-        asked = {request.path for request in self.fake.requests}
+        asked = {request.path + (f"?{request.query}" if request.query else "") for request in self.fake.requests}
         for path in asked:
             now = self.clock.now
             self.slots[path] = now + refresh_seconds(self.fake.url + path, now, self.config.refresh_days)
@@ -175,7 +175,7 @@ def test_id_that_left_the_lists_is_pruned_after_its_expiry(nights: Nights, workd
     """Answers for a show no longer listed stay until their refresh slot, then leave the SQLite cache."""
     nights.run()
     leaving = next(trakt_id for trakt_id in SHOWS if trakt_id in nights.fake.shows)
-    paths = {f"/shows/{leaving}", f"/shows/{leaving}/seasons"}
+    paths = {f"/shows/{leaving}", seasons_path(leaving)}
     tv = [tv_entry(mal_id, trakt_id) for mal_id, trakt_id in enumerate(SHOWS, start=1) if trakt_id != leaving]
     movies = [movie_entry(mal_id, trakt_id) for mal_id, trakt_id in enumerate(MOVIES, start=10_001)]
     write_upstream(workdir, tv, movies)

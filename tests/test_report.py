@@ -105,6 +105,6 @@ def test_report_lists_stale_and_failed_entries_under_their_own_headings(
     assert report.main([]) == 0
     text = capsys.readouterr().out
     assert (
-        "**Kept stale after errors** (1):\n\n- shows MAL 1 'Kept': HTTP 500 on /shows/10/seasons\n\n"
+        "**Kept stale after errors** (1):\n\n- shows MAL 1 'Kept': HTTP 500 on /shows/10/seasons?extended=full\n\n"
         "**Failed, not published yet** (1):\n\n- movies MAL 2 'New film': HTTP 502 on /movies/20\n\n"
     ) in text

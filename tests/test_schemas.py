@@ -37,6 +37,7 @@ def show(mal_id: int = 1, **trakt: Any) -> dict[str, Any]:
             "is_split_cour": False,
             "release_year": 1998,
             "season": {"id": 3583, "number": 1, "externals": {"tvdb": 76885, "tmdb": 3582, "tvrage": None}},
+            "episodes": {"season": 1, "offset": 0},
             "externals": {"tvdb": 76885, "tmdb": 30991, "imdb": "tt0213338", "tvrage": None},
         },
         trakt,

@@ -29,6 +29,7 @@ def show(mal_id: int, *, split: bool = False, **trakt: Any) -> dict[str, Any]:
             "is_split_cour": split,
             "release_year": 2001,
             "season": season,
+            "episodes": None if split else {"season": 1, "offset": 0},
             "externals": {"tvdb": 1, "tmdb": None, "imdb": "tt0213338", "tvrage": None},
         },
         "origin": "upstream",

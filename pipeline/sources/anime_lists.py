@@ -2,7 +2,9 @@
 TMDB movie ids and IMDb ids (parsed with the standard library's ElementTree).
 
 ``tvdbid`` is a number, or a word for what has no TVDB series ("movie", "OVA", "hentai", ...);
-``defaulttvdbseason`` and ``tmdbseason`` are a number or ``a`` (absolute episode numbering).
+``defaulttvdbseason`` and ``tmdbseason`` are a number or ``a`` (absolute episode numbering);
+``episodeoffset`` and ``tmdboffset`` say where in that season the AniDB entry starts (12: its first
+episode is the season's 13th, a second cour), empty for 0.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ class AnimeListsRow:
     tvdb_label: str | None  # the word when tvdbid is not a number: "movie", "OVA", "hentai", ...
     tvdb_season: int | None  # None when missing or absolute
     tvdb_absolute: bool
+    tvdb_offset: int  # episodeoffset: AniDB episode n is episode n + offset of the TVDB season
     tmdb_tv: int | None
     tmdb_season: int | None
     tmdb_absolute: bool
+    tmdb_offset: int  # tmdboffset: AniDB episode n is episode n + offset of the TMDB season
     tmdb_movies: tuple[int, ...]
     imdb_ids: tuple[str, ...]
 
@@ -38,6 +42,12 @@ def _season(value: str | None) -> tuple[int | None, bool]:
     if text == ABSOLUTE:
         return None, True
     return (int(text), False) if text.isdigit() else (None, False)
+
+
+def _offset(value: str | None) -> int:
+    """An episode offset: "12" -> 12; empty or not a number -> 0 (Anime-Lists leaves 0 empty)."""
+    text = (value or "").strip()
+    return int(text) if text.isdigit() else 0
 
 
 def parse(payload: bytes) -> list[AnimeListsRow]:
@@ -63,9 +73,11 @@ def parse(payload: bytes) -> list[AnimeListsRow]:
                 tvdb_label=None if tvdb.isdigit() or not tvdb else tvdb.lower(),
                 tvdb_season=tvdb_season,
                 tvdb_absolute=tvdb_absolute,
+                tvdb_offset=_offset(element.get("episodeoffset")),
                 tmdb_tv=int_or_none(element.get("tmdbtv")),
                 tmdb_season=tmdb_season,
                 tmdb_absolute=tmdb_absolute,
+                tmdb_offset=_offset(element.get("tmdboffset")),
                 tmdb_movies=tuple(n for n in map(int_or_none, split_ids(element.get("tmdbid"))) if n),
                 imdb_ids=split_ids(element.get("imdbid")),
             )

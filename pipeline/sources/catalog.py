@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config
+from pipeline.evidence.rules import Joined, join
 from pipeline.jsonio import load_json, write_json
-from pipeline.sources import anime_ids, anime_lists, shinkro
+from pipeline.sources import SourceError, anime_ids, anime_lists, shinkro
 
 STATUS_FILE = "status.json"
 
@@ -37,6 +38,36 @@ SOURCES = (
     Source(file=anime_ids.FILE, variable=anime_ids.VARIABLE, config_field="anime_ids_url", parse=anime_ids.parse),
     Source(file=shinkro.FILE, variable=shinkro.VARIABLE, config_field="shinkro_tvdb_url", parse=shinkro.parse),
 )
+
+
+def load_parsed(sources_dir: Path) -> tuple[list[list[Any]], list[str]]:
+    """Every source's parsed rows, in ``SOURCES``' order, or the warnings why they cannot be used tonight.
+
+    A source whose last download failed, that was never downloaded or does not parse makes a warning;
+    with any warning the rows are ``[]`` (one night's mix of old and new rows is not trusted).
+    """
+    problems = read_status(sources_dir)
+    warnings = [f"{name}: {problem}" for name, problem in problems.items() if problem]
+    parsed: list[list[Any]] = []
+    for source in SOURCES:
+        path = sources_dir / source.file
+        if not path.exists():
+            warnings.append(f"{path}: not downloaded; run `uv run python -m pipeline.fetch` first")
+            continue
+        try:
+            parsed.append(source.parse(path.read_bytes()))
+        except SourceError as exc:
+            warnings.append(str(exc))
+    return ([] if warnings else parsed), warnings
+
+
+def load_joined(sources_dir: Path) -> tuple[dict[int, Joined], list[str]]:
+    """The sources joined by MAL id (``rules.join``), or ``{}`` and the warnings why not tonight."""
+    parsed, warnings = load_parsed(sources_dir)
+    if warnings:
+        return {}, warnings
+    lists, ids, mapping = parsed
+    return join(lists, ids, mapping), []
 
 
 def write_status(sources_dir: Path, problems: dict[str, str | None]) -> None:

@@ -25,6 +25,7 @@ class ShinkroRow:
     type: str  # "tv", "movie", "ova", "ona", "special", "tv_special", ...
     tvdb_id: int | None
     tvdb_season: int | None
+    episode_offset: int  # from ``start`` (13: MAL episode 1 is the season's 13th): MAL episode n is n + offset
     uses_mapping: bool  # episodes spread over several TVDB seasons (animeMapping): no single season
 
 
@@ -42,6 +43,7 @@ def parse(payload: bytes) -> list[ShinkroRow]:
         if mal_id is None:
             continue
         season = entry.get("tvdbseason")
+        start = entry.get("start")
         rows.append(
             ShinkroRow(
                 mal_id=mal_id,
@@ -51,6 +53,7 @@ def parse(payload: bytes) -> list[ShinkroRow]:
                 tvdb_season=season
                 if isinstance(season, int) and not isinstance(season, bool) and season >= 0
                 else None,
+                episode_offset=start - 1 if isinstance(start, int) and not isinstance(start, bool) and start > 1 else 0,
                 uses_mapping=bool(entry.get("useMapping")),
             )
         )

@@ -189,6 +189,11 @@ def parse_show(data: Any) -> Show:
     )
 
 
+def _count(value: Any) -> int | None:
+    """An episode count (0 allowed), or None when Trakt did not give one."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else None
+
+
 def parse_seasons(data: Any) -> list[Season]:
     seasons = []
     for item in data:
@@ -200,6 +205,9 @@ def parse_seasons(data: Any) -> list[Season]:
                 tvdb=_int_id(ids.get("tvdb")),
                 tmdb=_int_id(ids.get("tmdb")),
                 tvrage=_int_id(ids.get("tvrage")),
+                episode_count=_count(item.get("episode_count")),
+                aired_episodes=_count(item.get("aired_episodes")),
+                first_aired=item.get("first_aired") if isinstance(item.get("first_aired"), str) else None,
             )
         )
     return seasons
@@ -250,7 +258,8 @@ def _seconds_header(response: requests.Response, now: float) -> float | None:
 
 
 def seasons_path(trakt_id: int) -> str:
-    return f"/shows/{trakt_id}/seasons"
+    """The seasons of a show with their episode counts (``extended=full``; the default level has none)."""
+    return f"/shows/{trakt_id}/seasons?extended=full"
 
 
 def search_path(id_kind: str, external_id: int | str, wanted: str) -> str:
@@ -376,7 +385,7 @@ class TraktClient:
             return self._cached(f"/movies/{trakt_id}")
         if not self._cached(f"/shows/{trakt_id}"):
             return False
-        return self.show(trakt_id).status != "ok" or self._cached(f"/shows/{trakt_id}/seasons")
+        return self.show(trakt_id).status != "ok" or self._cached(seasons_path(trakt_id))
 
     def _cached(self, path: str) -> bool:
         if path not in self._answers:

@@ -8,7 +8,10 @@
 
 Routes: ``GET /shows/{id}``, ``GET /shows/{id}/seasons`` and ``GET /movies/{id}`` answer from the
 public dicts ``shows``, ``seasons`` and ``movies``; an unknown id, or one in ``not_found_shows`` /
-``not_found_movies``, answers 404. ``GET /search/{tmdb|tvdb|imdb}/{id}?type=show|movie`` answers like
+``not_found_movies``, answers 404. Like Trakt, a season list carries ``episode_count``,
+``aired_episodes``, ``first_aired`` (and the other ``FULL_SEASON_FIELDS``) only when asked with
+``?extended=full``: a season stored without them gets stable synthesized ones (see ``full_season``).
+``GET /search/{tmdb|tvdb|imdb}/{id}?type=show|movie`` answers like
 Trakt's search by id: the results in ``search[(id_kind, id)]`` whose type is asked (``[]`` for an id
 it does not know), every result whatever the type for a key in ``search_ignores_type`` (as Trakt
 did during incidents). Each request goes through these steps, in order:
@@ -81,6 +84,19 @@ SEARCH_EMPTY_EVERY = 13
 SEARCH_SEVERAL_EVERY = 17
 SEARCH_WRONG_TYPE_EVERY = 19
 SEASON_GAP_EVERY = 11
+# What Trakt adds to a season at ``?extended=full`` (its default level gives ``number`` and ``ids`` only).
+FULL_SEASON_FIELDS = (
+    "rating",
+    "votes",
+    "episode_count",
+    "aired_episodes",
+    "title",
+    "overview",
+    "first_aired",
+    "updated_at",
+    "network",
+)
+SYNTHETIC_EPISODE_COUNTS = (12, 13, 24, 25, 11, 26)  # by season trakt id: cours and double cours
 
 
 def most_in_window(times: Sequence[float], period: float) -> int:
@@ -418,7 +434,13 @@ class FakeTrakt:
             found = None if trakt_id in self.not_found_shows else self.shows.get(trakt_id)
         elif match := _SEASONS.fullmatch(path):
             trakt_id = int(match[1])
-            found = None if trakt_id in self.not_found_shows else self.seasons.get(trakt_id)
+            listed = None if trakt_id in self.not_found_shows else self.seasons.get(trakt_id)
+            full = "full" in ",".join(parse_qs(query).get("extended", [])).split(",")
+            found = (
+                None
+                if listed is None
+                else [full_season(season) if full else _default_level(season) for season in listed]
+            )
         elif match := _MOVIE.fullmatch(path):
             trakt_id = int(match[1])
             found = None if trakt_id in self.not_found_movies else self.movies.get(trakt_id)
@@ -666,6 +688,34 @@ def synthetic_seasons(trakt_id: int, highest_asked: int) -> list[dict[str, Any]]
             }
         )
     return seasons
+
+
+def _default_level(season: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in season.items() if key not in FULL_SEASON_FIELDS}
+
+
+def full_season(season: dict[str, Any]) -> dict[str, Any]:
+    """A season as ``?extended=full`` gives it: the stored fields, else stable ones from its trakt id.
+
+    Specials and every fifth season have fewer aired episodes than listed (a season still airing);
+    ``first_aired`` is null where nothing aired, as on Trakt.
+    """
+    season_id = int(season["ids"]["trakt"])
+    count = season.get("episode_count", SYNTHETIC_EPISODE_COUNTS[season_id % len(SYNTHETIC_EPISODE_COUNTS)])
+    aired = max(0, count - 2) if season_id % 5 == 0 else count
+    year = 1995 + season_id % 30
+    synthesized = {
+        "rating": 7.5,
+        "votes": season_id % 1000,
+        "episode_count": count,
+        "aired_episodes": aired,
+        "title": f"Season {season['number']}",
+        "overview": None,
+        "first_aired": f"{year}-04-0{1 + season_id % 9}T15:00:00.000Z" if aired else None,
+        "updated_at": "2026-05-01T00:00:00.000Z",
+        "network": None,
+    }
+    return {**season, **{key: season.get(key, value) for key, value in synthesized.items()}}
 
 
 def synthetic_movie(trakt_id: int) -> dict[str, Any]:
