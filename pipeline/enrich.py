@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, changes, guards, logs, upstream
+from pipeline import candidates, changes, guards, letterboxd, logs, upstream
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
@@ -394,6 +394,16 @@ def _look_up_all(client: TraktClient, groups: dict[Kind, dict[int, list[Mapping]
                 )
 
 
+def _fill_letterboxd(
+    config: Config, published: dict[Kind, Published], overrides: list[tuple[str, dict[str, Any]]]
+) -> dict[str, Any] | None:
+    """The movies' Letterboxd ids (kept, from overrides, resolved on Wikidata), for the summary; None without movies."""
+    if "movies" not in published:
+        return None
+    files = published["movies"]
+    return letterboxd.fill(config, files.output, files.old_output_by_id, letterboxd.from_overrides(overrides)).summary()
+
+
 def _sorted(entries: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     return [entries[mal_id] for mal_id in sorted(entries)]
 
@@ -556,6 +566,7 @@ def enrich(
             logger.warning("enrich: MAL id %(mal_id)d is listed more than once: %(candidates)s", duplicate)
         run = Run(published, duplicates)
         _look_up_all(client, groups, run, options)
+        films = _fill_letterboxd(config, published, overrides)
         decided = {kind: (_sorted(files.output), _sorted(files.not_found)) for kind, files in published.items()}
         if not options.allow_shrink:
             _guard_after_lookups(client, groups, published, decided, config)
@@ -567,6 +578,7 @@ def enrich(
     finally:
         client.close()
     summary = _summary(run, decided, lists, client, options, started, discovered_from)
+    summary["letterboxd"] = films
     write_json(config.run_summary, summary)
     return summary
 

@@ -21,6 +21,13 @@ did during incidents). Each request goes through these steps, in order:
 5. the rate limit is applied (429 with ``Retry-After`` and ``X-Ratelimit``);
 6. the route answers.
 
+``GET /sparql?query=...`` stands in for Wikidata's SPARQL endpoint (WIKIDATA_SPARQL_URL), for the
+Letterboxd ids: it reads the query's ``VALUES ?tmdb {...}`` and ``VALUES ?imdb {...}`` and answers,
+in the SPARQL JSON results format, one row per film id it knows in ``letterboxd_by_tmdb`` /
+``letterboxd_by_imdb`` (id -> slugs; a film known by both ids answers two rows, as Wikidata's UNION
+does). Like Wikimedia's servers it refuses (403) a request without a descriptive User-Agent; it
+checks no Trakt header and has no rate limit (faults with ``path="/sparql"`` add 429s and 5xx).
+
 Every answer but a static file waits ``latency`` seconds first (faults add their ``delay``).
 
 By hand: ``uv run python -m pipeline.fake_trakt --port 8765`` serves the recorded sample plus
@@ -57,6 +64,7 @@ FIXTURES = Path(__file__).resolve().parent / "demo_data"
 SAMPLE = FIXTURES / "trakt-sample.json"
 UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
 UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
+SPARQL_PATH = "/sparql"  # the stand-in for Wikidata's SPARQL endpoint
 SOURCES = FIXTURES / "sources"  # subsets of the three mapping sources (tests/subset_sources.py)
 # Variable -> mapping source file in demo_data/sources/, served as /sources/<file> (serve_sources).
 SOURCE_FILES = {source.variable: source.file for source in catalog.SOURCES}
@@ -192,6 +200,8 @@ class FakeTrakt:
         self.static: dict[str, tuple[int, bytes, str]] = {}
         self.search: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.search_ignores_type: set[tuple[str, str]] = set()
+        self.letterboxd_by_tmdb: dict[int, list[str]] = {}
+        self.letterboxd_by_imdb: dict[str, list[str]] = {}
         self.expected_key = expected_key
         self.latency = latency
         self.rate_limit = rate_limit
@@ -424,6 +434,26 @@ class FakeTrakt:
             found = None if trakt_id in self.not_found_movies else self.movies.get(trakt_id)
         return NOT_FOUND if found is None else _json_answer(200, found)
 
+    def _sparql_answer(self, headers: Mapping[str, str], query: str) -> _Answer:
+        """Wikidata's answer to the Letterboxd query (see the module docstring)."""
+        agent = headers.get("user-agent", "")
+        if not agent or re.fullmatch(r"python-requests/[\d.]+", agent):
+            body = b"Please set a user-agent and respect our robot policy https://w.wiki/4wJS."
+            return _Answer(403, body, {}, "text/plain; charset=utf-8")
+        sparql = "".join(parse_qs(query).get("query", []))
+        if "P6127" not in sparql:
+            return _Answer(400, b"Query is empty or not the Letterboxd query", {}, "text/plain; charset=utf-8")
+        rows: list[dict[str, Any]] = []
+        for kind, known in (("tmdb", self.letterboxd_by_tmdb), ("imdb", self.letterboxd_by_imdb)):
+            clause = re.search(rf"VALUES \?{kind} \{{([^}}]*)\}}", sparql)
+            for value in re.findall(r'"([^"]+)"', clause[1] if clause else ""):
+                key: Any = int(value) if kind == "tmdb" and value.isdigit() else value
+                for slug in known.get(key, []):
+                    literal = {"type": "literal", "value": value}
+                    rows.append({"slug": {"type": "literal", "value": slug}, kind: literal})
+        data = {"head": {"vars": ["slug", "tmdb", "imdb"]}, "results": {"bindings": rows}}
+        return _Answer(200, json.dumps(data).encode(), {}, "application/sparql-results+json;charset=utf-8")
+
     def _search(self, id_kind: str, external_id: str, query: str) -> list[dict[str, Any]]:
         results = self.search.get((id_kind, external_id), [])
         wanted = {kind for value in parse_qs(query).get("type", []) for kind in value.split(",") if kind}
@@ -572,6 +602,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path in fake.static:
             status, body, content_type = fake.static[path]
             self._send(_Answer(status, body, {}, content_type))
+            return
+        if path == SPARQL_PATH:
+            self._send(fake._sparql_answer(headers, query))
             return
         self._send(fake._trakt_answer(self.command, path, headers, query))
 
@@ -734,6 +767,7 @@ def local_environment(url: str) -> dict[str, str]:
         "ANITRAKT_TV_URL": f"{url}/db/tv.json",
         "ANITRAKT_MOVIES_URL": f"{url}/db/movies.json",
         **{variable: f"{url}/sources/{name}" for variable, name in SOURCE_FILES.items()},
+        "WIKIDATA_SPARQL_URL": f"{url}{SPARQL_PATH}",
         "TRAKT_API_KEY": CLI_API_KEY,
     }
 

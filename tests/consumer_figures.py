@@ -47,6 +47,7 @@ def run_chain(checkout: Path, workdir: Path) -> Path:
             "TRAKT_API_URL": fake.url,
             "ANITRAKT_TV_URL": f"{fake.url}/db/tv.json",
             "ANITRAKT_MOVIES_URL": f"{fake.url}/db/movies.json",
+            "WIKIDATA_SPARQL_URL": f"{fake.url}/sparql",
             "TRAKT_API_KEY": API_KEY,
             "TRAKT_RATE_LIMIT_PERIOD": "1",  # the fake has no rate limit
         }

@@ -88,7 +88,8 @@ def test_missing_season_is_a_split_cour(workdir: Path, fake: FakeTrakt) -> None:
 
 
 def test_empty_and_zero_ids_and_missing_year_publish_as_null(workdir: Path, fake: FakeTrakt) -> None:
-    """Trakt's "" and 0 ids, and a null year, are published as null."""
+    """Trakt's "" and 0 ids, and a null year, are published as null (the top-level year as 0, the
+    predecessor's convention); a film without ids has no Letterboxd ids, and Wikidata is not asked."""
     add_show(fake, 10, 1, imdb="", tvdb=0)
     fake.shows[10]["year"] = None
     fake.movies[20] = movie(20, imdb="", tmdb=0)
@@ -97,7 +98,7 @@ def test_empty_and_zero_ids_and_missing_year_publish_as_null(workdir: Path, fake
     tv = read(workdir, "tv_ex.json")[0]
     for copy in (tv["trakt"], tv):  # the same in both places
         assert copy["externals"]["imdb"] is None and copy["externals"]["tvdb"] is None
-        assert copy["release_year"] is None
+    assert tv["trakt"]["release_year"] is None and tv["release_year"] == 0
     film = read(workdir, "movies_ex.json")[0]
     assert film == {
         "myanimelist": {"title": "Anime movie 2", "id": 2},
@@ -107,12 +108,13 @@ def test_empty_and_zero_ids_and_missing_year_publish_as_null(workdir: Path, fake
             "slug": "movie-20",
             "type": "movies",
             "release_year": 2001,
-            "externals": {"tmdb": None, "imdb": None},
+            "externals": {"tmdb": None, "imdb": None, "letterboxd": None},
         },
         "release_year": 2001,
-        "externals": {"tmdb": None, "imdb": None},
+        "externals": {"tmdb": None, "imdb": None, "letterboxd": None},
         "origin": "upstream",
     }
+    assert fake.count("/sparql") == 0
     assert list(film) == ["myanimelist", "trakt", "release_year", "externals", "origin"]
 
 
