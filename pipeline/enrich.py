@@ -479,6 +479,7 @@ def _write_meta(
     meta = {
         "schema_version": SCHEMA_VERSION,
         "last_changed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "trakt_fetched": now.strftime("%Y-%m-%dT%H:%M:%SZ"),  # this run asked Trakt (or its cache) for every entry
         "files": files,
         "upstream": sources,
         "origins": origins,

@@ -473,6 +473,24 @@ def test_meta_changes_only_with_the_data(workdir: Path, fake: FakeTrakt) -> None
     assert started <= changed <= ended
 
 
+def test_meta_dates_the_trakt_facts_by_the_run_that_wrote_them(workdir: Path, fake: FakeTrakt) -> None:
+    """After the import, meta.json's trakt_fetched is the predecessor's date; the first enrich that changes
+    the data dates it by its own start, the same instant as last_changed; the import's block stays."""
+    fake.movies[20] = movie(20)
+    add_show(fake, 10, 1)
+    write_upstream(workdir, [tv_entry(1, 10)], [movie_entry(2, 20)])
+    run(fake)
+    meta_path = workdir / "output" / "meta.json"
+    meta = json.loads(meta_path.read_text())
+    imported = {"repository": "a/b", "commit": "91a8adb", "published": "2026-07-24T07:26:20Z", "imported_at": "x"}
+    meta_path.write_text(json.dumps({**meta, "trakt_fetched": "2026-07-24T07:26:20Z", "imported": imported}))
+    fake.movies[20]["title"] = "New title"
+    run(fake, Options(progress=False, force=True))
+    meta = json.loads(meta_path.read_text())
+    assert meta["trakt_fetched"] == meta["last_changed"] != "2026-07-24T07:26:20Z"
+    assert meta["imported"] == imported
+
+
 def test_run_stopped_before_meta_is_dated_by_the_next_run(
     workdir: Path, fake: FakeTrakt, monkeypatch: pytest.MonkeyPatch
 ) -> None:

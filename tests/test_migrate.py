@@ -192,7 +192,8 @@ def test_not_found_entry_also_published_is_held_back(tmp_path: Path) -> None:
 
 
 def test_meta_json_says_where_the_data_came_from(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """meta.json names the repository and commit given, the predecessor's date, and when it was imported."""
+    """meta.json names the repository and commit given, the predecessor's date, and when it was imported; its
+    Trakt facts are dated by the predecessor's publication, not by the import."""
     assert run("--repository", "someone/fork", "--commit", "0123abcd") == 0
     meta = load(workdir / "output", "meta.json")
     imported = meta["imported"]
@@ -202,6 +203,8 @@ def test_meta_json_says_where_the_data_came_from(workdir: Path, capsys: pytest.C
         "published": "2026-07-24T07:26:20Z",
     }
     assert imported["imported_at"] == meta["last_changed"]
+    assert meta["trakt_fetched"] == "2026-07-24T07:26:20Z" != meta["last_changed"]
+    assert list(meta)[:3] == ["schema_version", "last_changed", "trakt_fetched"]
     assert meta["files"] == {
         "tv_ex.json": {"entries": 8},
         "not_exist_tv_ex.json": {"entries": 2},
