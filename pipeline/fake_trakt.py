@@ -26,7 +26,9 @@ Letterboxd ids: it reads the query's ``VALUES ?tmdb {...}`` and ``VALUES ?imdb {
 in the SPARQL JSON results format, one row per film id it knows in ``letterboxd_by_tmdb`` /
 ``letterboxd_by_imdb`` (id -> slugs; a film known by both ids answers two rows, as Wikidata's UNION
 does). Like Wikimedia's servers it refuses (403) a request without a descriptive User-Agent; it
-checks no Trakt header and has no rate limit (faults with ``path="/sparql"`` add 429s and 5xx).
+checks no Trakt header and has no rate limit (faults with ``path="/sparql"`` add 429s and 5xx). Its
+requests are logged apart, in ``sparql_requests``: ``requests`` and ``count()`` stay Trakt's (and the
+static files').
 
 Every answer but a static file waits ``latency`` seconds first (faults add their ``delay``).
 
@@ -212,6 +214,7 @@ class FakeTrakt:
         self.clock = clock
         self._lock = threading.Lock()
         self._log: list[ReceivedRequest] = []
+        self._sparql_log: list[ReceivedRequest] = []  # Wikidata's, apart: Trakt's counts stay Trakt's
         self._received = 0
         self._faults: list[_ActiveFault] = []
         self._window: deque[float] = deque()
@@ -293,9 +296,16 @@ class FakeTrakt:
         with self._lock:
             return sum(1 for request in self._log if path is None or request.path == path)
 
+    @property
+    def sparql_requests(self) -> list[ReceivedRequest]:
+        """The requests to the Wikidata stand-in (``/sparql``), which ``requests`` and ``count`` leave out."""
+        with self._lock:
+            return list(self._sparql_log)
+
     def reset_log(self) -> None:
         with self._lock:
             self._log.clear()
+            self._sparql_log.clear()
 
     # -- server lifecycle --------------------------------------------------------------------------
 
@@ -343,7 +353,7 @@ class FakeTrakt:
         with self._lock:
             index = self._received
             self._received += 1
-            self._log.append(request)
+            (self._sparql_log if request.path == SPARQL_PATH else self._log).append(request)
             for active in self._faults:
                 if active.matches(index, request.path):
                     if active.remaining is not None:

@@ -114,7 +114,7 @@ def test_empty_and_zero_ids_and_missing_year_publish_as_null(workdir: Path, fake
         "externals": {"tmdb": None, "imdb": None, "letterboxd": None},
         "origin": "upstream",
     }
-    assert fake.count("/sparql") == 0
+    assert fake.sparql_requests == []
     assert list(film) == ["myanimelist", "trakt", "release_year", "externals", "origin"]
 
 

@@ -49,7 +49,7 @@ def published_bytes(workdir: Path) -> dict[str, bytes]:
 
 
 def sparql_queries(fake: FakeTrakt) -> list[str]:
-    return ["".join(parse_qs(r.query)["query"]) for r in fake.requests if r.path == SPARQL_PATH]
+    return ["".join(parse_qs(r.query)["query"]) for r in fake.sparql_requests]
 
 
 def two_films(workdir: Path, fake: FakeTrakt) -> None:
@@ -120,7 +120,7 @@ def test_request_names_the_project_and_asks_for_sparql_json(workdir: Path, fake:
     """Wikimedia refuses generic clients: the query carries a descriptive User-Agent and asks for JSON results."""
     two_films(workdir, fake)
     run(fake)
-    (request,) = [r for r in fake.requests if r.path == SPARQL_PATH]
+    (request,) = fake.sparql_requests
     assert request.headers["user-agent"].startswith("extended-anitrakt/")
     assert "github.com" in request.headers["user-agent"]
     assert request.headers["accept"] == "application/sparql-results+json"
@@ -170,8 +170,12 @@ def test_one_rate_limited_answer_is_waited_out(workdir: Path, fake: FakeTrakt) -
 def test_one_failed_batch_resolves_nothing_that_night(workdir: Path, fake: FakeTrakt) -> None:
     """The first batch answered, the second failed: the night publishes neither (the night's data as it was)."""
     two_films(workdir, fake)
-    fake.add_fault(Fault(status=500, path=SPARQL_PATH, after=1))
+    fake.add_fault(Fault(status=403, path=SPARQL_PATH, times=1))
+    run(fake)  # Trakt's answers are cached now: the next night asks only Wikidata
+    fake.reset_log()
+    fake.add_fault(Fault(status=500, path=SPARQL_PATH, after=1))  # the first request answered, then 500s
     summary = run(fake, wikidata_batch=1)
+    assert fake.count() == 0 and len(fake.sparql_requests) == 1 + 3  # batch 1, then batch 2 and its 2 retries
     assert summary["letterboxd"]["resolved"] == 0 and summary["letterboxd"]["problem"]
     assert letterboxd(workdir) == {2: None, 3: None}
 

@@ -19,7 +19,7 @@ import requests
 
 from pipeline.config import Config
 from pipeline.enrich import Options, enrich
-from pipeline.fake_trakt import SPARQL_PATH, FakeTrakt
+from pipeline.fake_trakt import FakeTrakt
 from pipeline.trakt import RateLimiter, cache_key, refresh_seconds
 from tests.conftest import API_KEY, make_config, movie_entry, tv_entry, write_upstream
 from tests.fake_clock import DAY, FakeClock
@@ -100,7 +100,7 @@ class Nights:
         self.fake.reset_log()
         with self.clock.patched():
             enrich(self.config, Options(progress=False, **options), client_factory=self.clock.client_factory)
-        asked = {request.path for request in self.fake.requests if request.path != SPARQL_PATH}  # not Trakt
+        asked = {request.path for request in self.fake.requests}
         for path in asked:
             now = self.clock.now
             self.slots[path] = now + refresh_seconds(self.fake.url + path, now, self.config.refresh_days)
