@@ -394,6 +394,10 @@ def _look_up_all(client: TraktClient, groups: dict[Kind, dict[int, list[Mapping]
                 )
 
 
+def _decided(published: dict[Kind, Published]) -> Decided:
+    return {kind: (_sorted(files.output), _sorted(files.not_found)) for kind, files in published.items()}
+
+
 def _fill_letterboxd(
     config: Config, published: dict[Kind, Published], overrides: list[tuple[str, dict[str, Any]]]
 ) -> dict[str, Any] | None:
@@ -567,10 +571,10 @@ def enrich(
             logger.warning("enrich: MAL id %(mal_id)d is listed more than once: %(candidates)s", duplicate)
         run = Run(published, duplicates)
         _look_up_all(client, groups, run, options)
-        films = _fill_letterboxd(config, published, overrides)
-        decided = {kind: (_sorted(files.output), _sorted(files.not_found)) for kind, files in published.items()}
         if not options.allow_shrink:
-            _guard_after_lookups(client, groups, published, decided, config)
+            _guard_after_lookups(client, groups, published, _decided(published), config)
+        films = _fill_letterboxd(config, published, overrides)  # not Trakt's: after the guards, never a reason
+        decided = _decided(published)
         changed = _write_data(config, options, published, decided)
         if options.output is None:
             _write_meta(config, lists, decided, changed, started)
