@@ -452,13 +452,18 @@ def test_meta_describes_the_upstream_lists_it_was_built_from(workdir: Path, fake
     }
 
 
-def test_meta_changes_only_with_the_data(workdir: Path, fake: FakeTrakt) -> None:
-    """meta.json is rewritten, dated by the run, when a data file changes, and left as is when nothing changed."""
+def publish_one_show_and_one_film(workdir: Path, fake: FakeTrakt) -> Path:
+    """One enrich run publishing MAL 1 (Trakt show 10) and MAL 2 (Trakt movie 20); returns meta.json's path."""
     fake.movies[20] = movie(20)
     add_show(fake, 10, 1)
     write_upstream(workdir, [tv_entry(1, 10)], [movie_entry(2, 20)])
     run(fake)
-    meta_path = workdir / "output" / "meta.json"
+    return workdir / "output" / "meta.json"
+
+
+def test_meta_changes_only_with_the_data(workdir: Path, fake: FakeTrakt) -> None:
+    """meta.json is rewritten, dated by the run, when a data file changes, and left as is when nothing changed."""
+    meta_path = publish_one_show_and_one_film(workdir, fake)
     meta = json.loads(meta_path.read_text())
     assert meta["files"]["movies_ex.json"] == {"entries": 1}
     meta["last_changed"] = "2001-01-01T00:00:00Z"
@@ -476,11 +481,7 @@ def test_meta_changes_only_with_the_data(workdir: Path, fake: FakeTrakt) -> None
 def test_meta_dates_the_trakt_facts_by_the_run_that_wrote_them(workdir: Path, fake: FakeTrakt) -> None:
     """After the import, meta.json's trakt_fetched is the predecessor's date; the first enrich that changes
     the data dates it by its own start, the same instant as last_changed; the import's block stays."""
-    fake.movies[20] = movie(20)
-    add_show(fake, 10, 1)
-    write_upstream(workdir, [tv_entry(1, 10)], [movie_entry(2, 20)])
-    run(fake)
-    meta_path = workdir / "output" / "meta.json"
+    meta_path = publish_one_show_and_one_film(workdir, fake)
     meta = json.loads(meta_path.read_text())
     imported = {"repository": "a/b", "commit": "91a8adb", "published": "2026-07-24T07:26:20Z", "imported_at": "x"}
     meta_path.write_text(json.dumps({**meta, "trakt_fetched": "2026-07-24T07:26:20Z", "imported": imported}))
