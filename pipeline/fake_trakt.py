@@ -67,6 +67,8 @@ SAMPLE = FIXTURES / "trakt-sample.json"
 UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
 UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
 SPARQL_PATH = "/sparql"  # the stand-in for Wikidata's SPARQL endpoint
+# Real Letterboxd slugs (the predecessor's, by TMDB id) of the 10 films of the recorded Trakt sample
+LETTERBOXD_SAMPLE = FIXTURES / "wikidata-letterboxd.json"
 SOURCES = FIXTURES / "sources"  # subsets of the three mapping sources (tests/subset_sources.py)
 # Variable -> mapping source file in demo_data/sources/, served as /sources/<file> (serve_sources).
 SOURCE_FILES = {source.variable: source.file for source in catalog.SOURCES}
@@ -471,6 +473,12 @@ class FakeTrakt:
             return results
         return [result for result in results if result.get("type") in wanted]
 
+    def serve_letterboxd(self, path: Path = LETTERBOXD_SAMPLE) -> FakeTrakt:
+        """Let the Wikidata stand-in know the slugs of ``path`` (``[{"tmdb": N, "slug": "..."}]``)."""
+        for row in json.loads(path.read_text(encoding="utf-8")):
+            self.letterboxd_by_tmdb.setdefault(int(row["tmdb"]), []).append(str(row["slug"]))
+        return self
+
     def serve_sources(self, folder: Path = SOURCES) -> FakeTrakt:
         """Serve the mapping-source files in ``folder`` at ``/sources/<file name>``."""
         for path in sorted(folder.iterdir()):
@@ -758,11 +766,11 @@ def _reason(status: int) -> str:
 
 def build_local_fake(**options: Any) -> FakeTrakt:
     """The fake the CLI serves: the sample, synthesized upstream answers, the upstream lists, and the
-    mapping sources with search answers for their ids."""
+    mapping sources with search answers for their ids, and Wikidata's Letterboxd slugs for some films."""
     tv_bytes, movies_bytes = UPSTREAM_TV.read_bytes(), UPSTREAM_MOVIES.read_bytes()
     fake = FakeTrakt.from_sample(SAMPLE, **options)
     fake.synthesize(json.loads(tv_bytes), json.loads(movies_bytes))
-    fake.serve_sources(SOURCES)
+    fake.serve_sources(SOURCES).serve_letterboxd()
     if (SOURCES / anime_lists.FILE).is_file():  # search answers for the ids the demo's sources name
         fake.synthesize_search(anime_lists.parse((SOURCES / anime_lists.FILE).read_bytes()))
     fake.static["/db/tv.json"] = (200, tv_bytes, JSON_TYPE)

@@ -13,7 +13,7 @@ entries carry, on
   ``git archive`` into a temporary directory) and of this checkout, each run in a temporary directory
   against a local fake Trakt that answers every id of the real upstream lists
   (pipeline/demo_data/upstream) and whose Wikidata stand-in knows the real Letterboxd slugs of
-  tests/fixtures/wikidata-letterboxd.json, as the README's "Running against a local fake Trakt" does;
+  pipeline/demo_data/wikidata-letterboxd.json, as the README's "Running against a local fake Trakt" does;
 
 then the Letterboxd coverage of the movies (full ids, slug only, null) of each. No targets: the figures
 are for the report.
@@ -43,7 +43,6 @@ from tests.conftest import API_KEY, real_lists  # noqa: E402
 from tests.consumers import ALL, Reading, read_file  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures"  # the shared snapshots, beside the checkout
-WIKIDATA = ROOT / "tests" / "fixtures" / "wikidata-letterboxd.json"
 Files = dict[str, list[dict[str, Any]]]  # output file name -> entries
 
 
@@ -53,8 +52,7 @@ def run_chain(checkout: Path, workdir: Path) -> Files:
         shutil.copytree(checkout / "overrides", workdir / "overrides")
     tv, movies = real_lists()
     with FakeTrakt.from_sample(expected_key=API_KEY).synthesize(tv, movies) as fake:
-        for row in json.loads(WIKIDATA.read_text(encoding="utf-8")):
-            fake.letterboxd_by_tmdb[row["tmdb"]] = [row["slug"]]
+        fake.serve_letterboxd()
         fake.static["/db/tv.json"] = (200, UPSTREAM_TV.read_bytes(), "application/json")
         fake.static["/db/movies.json"] = (200, UPSTREAM_MOVIES.read_bytes(), "application/json")
         keep = {k: v for k, v in os.environ.items() if not k.startswith(("TRAKT_", "ANITRAKT_", "GITHUB_"))}

@@ -2,7 +2,7 @@
 
 The parsers' rules are in tests/consumers.py, transcribed from each consumer's code (cited there). They
 run on the full chain's output for the real upstream lists (against the fake Trakt, whose Wikidata
-stand-in knows real Letterboxd slugs: tests/fixtures/wikidata-letterboxd.json), on the committed
+stand-in knows real Letterboxd slugs: pipeline/demo_data/wikidata-letterboxd.json), on the committed
 ``output/``, and on real entries of the predecessor's last published files
 (tests/fixtures/predecessor-sample/), to show they are the rules consumers apply to those files.
 """
@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import pipeline.__main__ as chain
-from pipeline.fake_trakt import FakeTrakt
+from pipeline.fake_trakt import LETTERBOXD_SAMPLE, FakeTrakt
 from pipeline.models import OUTPUT_FILE
 from tests.conftest import API_KEY, real_lists
 from tests.consumers import (
@@ -54,8 +54,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         pytest.MonkeyPatch.context() as patch,
         FakeTrakt.from_sample(expected_key=API_KEY).synthesize(tv, movies) as fake,
     ):
-        for row in load(FIXTURES, "wikidata-letterboxd.json"):
-            fake.letterboxd_by_tmdb[row["tmdb"]] = [row["slug"]]
+        fake.serve_letterboxd()
         patch.chdir(workdir)
         patch.delenv("GITHUB_STEP_SUMMARY", raising=False)
         (workdir / "overrides").mkdir()
@@ -107,7 +106,7 @@ def test_letterboxd_ids_are_read_where_consumers_look(published: Path, folder: s
         if folder == "committed":
             assert [kept[name] for name in LETTERBOXD] == [1257, 1257, 1257]
         else:
-            assert kept["letterboxd.slug"] == len(load(FIXTURES, "wikidata-letterboxd.json")) > 0
+            assert kept["letterboxd.slug"] == len(json.loads(LETTERBOXD_SAMPLE.read_text())) > 0
             assert kept["letterboxd.lid"] == kept["letterboxd.uid"] == 0  # Wikidata has only the slug
 
 
