@@ -9,7 +9,9 @@
      "movies": [{"mal_id", "title", "trakt_id", "evidence"}],
      "dropped": [{"mal_id", "kind", "rule", "detail", "review"}],  # + "asked": the Trakt API paths
                                                                   # behind a drop on Trakt's answers
-     "counts": {"known": ..., "already_mapped": ..., "proposed": ..., "searched": ...}}
+     "counts": {"known": ..., "already_mapped": ..., "proposed": ..., "requests": ..., "from_cache": ...,
+                "films_filed_as_specials": ..., "films_filed_as_specials_discovered": ...}}
+                # films_*: movie claims from rows Anime-Lists files under a show (a special, season 0)
 
 Enrich publishes the candidates after upstream and the overrides (never over them); when the file is
 missing or skipped, it keeps the discovered entries it published last time instead.

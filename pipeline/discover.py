@@ -1,7 +1,7 @@
 """Workflow step 2: propose mappings for the MAL ids upstream lacks; write ``.cache/candidates.json``.
 
 Load the mapping sources fetch stored, the upstream lists, the overrides and what is published now;
-decide by the rules (``pipeline.rules``) which MAL ids the sources map with agreement; turn each
+decide by the rules (``pipeline.evidence.rules``) which MAL ids the sources map with agreement; turn each
 claim's TMDB/TVDB/IMDb id into a Trakt id (known from a published entry, else Trakt's search by id)
 and check the show's season against Trakt's seasons; write the candidates, and every dropped one
 with its rule, for enrich and the report.
@@ -21,16 +21,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pipeline import candidates, logs, rules, upstream
+from pipeline import candidates, logs
 from pipeline.candidates import Candidate, Discovery
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
+from pipeline.evidence import rules
 from pipeline.jsonio import load_json
 from pipeline.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind, SearchHit
 from pipeline.overrides import load_overrides
-from pipeline.sources import SourceError
+from pipeline.sources import SourceError, upstream
 from pipeline.sources.catalog import SOURCES, read_status
-from pipeline.trakt import Answer, TraktClient, TraktUnavailable, search_path, seasons_path
+from pipeline.trakt.client import Answer, TraktClient, TraktUnavailable, search_path, seasons_path
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +187,8 @@ def resolve_movie(client: TraktClient, known: Known, claim: rules.MovieClaim) ->
 def _evidence(claim: rules.ShowClaim | rules.MovieClaim) -> str:
     if isinstance(claim, rules.ShowClaim):
         return f"AniDB {claim.anidb_id}: TMDB {claim.tmdb_id} = TVDB {claim.tvdb_id} season {claim.season}"
-    return f"AniDB {claim.anidb_id}: " + (f"TMDB movie {claim.tmdb_id}" if claim.tmdb_id else f"IMDb {claim.imdb_id}")
+    found = f"AniDB {claim.anidb_id}: " + (f"TMDB movie {claim.tmdb_id}" if claim.tmdb_id else f"IMDb {claim.imdb_id}")
+    return f"{found}, filed as {claim.filed_as}" if claim.filed_as else found
 
 
 @dataclass(slots=True)
@@ -272,8 +274,14 @@ def _skipped(config: Config, warnings: list[str]) -> Discovery:
     return discovery
 
 
-def discover(config: Config, *, client_factory: Callable[..., TraktClient] = TraktClient) -> Discovery:
-    """The whole step; returns what it wrote to ``config.candidates``."""
+def discover(
+    config: Config, *, client_factory: Callable[..., TraktClient] = TraktClient, stop_after: float | None = None
+) -> Discovery:
+    """The whole step; returns what it wrote to ``config.candidates``.
+
+    ``stop_after``: minutes it may ask Trakt; when they run out it skips the night (the searches
+    answered so far stay in the cache, so the next night goes on from there).
+    """
     joined, warnings = load_sources(config)
     if warnings:
         return _skipped(config, warnings)
@@ -291,14 +299,24 @@ def discover(config: Config, *, client_factory: Callable[..., TraktClient] = Tra
         f"{len(proposals.shows):,}",
         f"{len(proposals.movies):,}",
     )
-    client = client_factory(config)
+    client = client_factory(config, **({} if stop_after is None else {"budget": stop_after * 60}))
     try:
         outcomes = _resolve_all(client, known, proposals, config.concurrency)
     except TraktUnavailable as exc:
         return _skipped(config, [f"Trakt: {exc}"])
     finally:
         client.close()
+    if client.stats.deferred:
+        return _skipped(
+            config,
+            [
+                f"stopped asking Trakt after {stop_after:g} minutes (--stop-after) with {client.stats.deferred:,} "
+                "searches not asked; the answers so far are in the cache, so the next night goes on from there"
+            ],
+        )
     decided = decide(outcomes, known)
+    films = {claim.mal_id for claim in proposals.movies.values() if claim.filed_as}
+    films_found = sum(c.mal_id in films for c in decided.candidates if c.kind == "movies")
     dropped = sorted([*proposals.dropped, *decided.dropped], key=lambda d: (d.kind, d.mal_id))
     discovery = Discovery(
         status="ok",
@@ -309,6 +327,8 @@ def discover(config: Config, *, client_factory: Callable[..., TraktClient] = Tra
             "known": len(joined),
             "already_mapped": proposals.already_mapped,
             "proposed": len(proposals.shows) + len(proposals.movies),
+            "films_filed_as_specials": len(films),  # movie claims from rows filed under a show (rules.py)
+            "films_filed_as_specials_discovered": films_found,
             "requests": client.stats.requests,
             "from_cache": client.stats.from_cache,
         },
@@ -332,12 +352,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         ".cache/sources/ and Trakt's search by id; writes .cache/candidates.json for enrich.",
     )
     parser.add_argument("--api-key", metavar="KEY", help="Trakt client id (else TRAKT_API_KEY or .env)")
+    parser.add_argument(
+        "--stop-after", type=float, metavar="MINUTES", help="stop asking Trakt after this long and skip the night"
+    )
     args = parser.parse_args(argv)
     logs.setup(secrets=[args.api_key or ""])
     try:
         config = load_config({"api_key": args.api_key})
         logs.add_secret(config.api_key or "")
-        discover(config)
+        discover(config, stop_after=args.stop_after)
     except PipelineError as exc:
         logger.error("discover: %s", exc)
         return 1

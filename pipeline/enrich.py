@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, changes, guards, letterboxd, logs, upstream
+from pipeline import candidates, changes, guards, letterboxd, logs
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
@@ -42,7 +42,8 @@ from pipeline.models import (
 )
 from pipeline.overrides import load_overrides
 from pipeline.progress import Progress
-from pipeline.trakt import NO_KEY, Status, TraktClient
+from pipeline.sources import upstream
+from pipeline.trakt.client import NO_KEY, Status, TraktClient
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +57,7 @@ class Options:
     allow_shrink: bool = False
     progress: bool = True
     verbose: bool = False
+    stop_after: float | None = None  # --stop-after: minutes it may ask Trakt (then it finishes with the cache)
 
 
 @dataclass(frozen=True, slots=True)
@@ -563,7 +565,8 @@ def enrich(
     discovered_from = (
         add_discovered(config, discovery, groups, published) if options.output is None else "none (--output)"
     )
-    client = client_factory(config, force=options.force)
+    budget = {} if options.stop_after is None else {"budget": options.stop_after * 60}
+    client = client_factory(config, force=options.force, **budget)
     try:
         if not options.allow_shrink:
             _guard_before_lookups(config, options, lists, groups, published, discovery, client)
@@ -571,6 +574,12 @@ def enrich(
             logger.warning("enrich: MAL id %(mal_id)d is listed more than once: %(candidates)s", duplicate)
         run = Run(published, duplicates)
         _look_up_all(client, groups, run, options)
+        if client.stats.deferred:  # published entries keep their data (stale), new ones wait a night
+            logger.warning(
+                "enrich: stopped asking Trakt after %g minutes (--stop-after); %s lookups left for the next run",
+                options.stop_after,
+                f"{client.stats.deferred:,}",
+            )
         if not options.allow_shrink:
             _guard_after_lookups(client, groups, published, _decided(published), config)
         films = _fill_letterboxd(config, published, overrides)  # not Trakt's: after the guards, never a reason
@@ -604,6 +613,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--no-progress", "-no-progress", action="store_true", help="no progress bar or lines")
     parser.add_argument("--force", "-force", action="store_true", help="ignore the cache, re-fetch everything")
     parser.add_argument(
+        "--stop-after",
+        type=float,
+        metavar="MINUTES",
+        help="stop asking Trakt after this long and finish with the cache: entries not refreshed keep their data",
+    )
+    parser.add_argument(
         "--allow-shrink",
         "-allow-shrink",
         action="store_true",
@@ -630,6 +645,7 @@ def _options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Optio
         allow_shrink=args.allow_shrink,
         progress=not args.no_progress,
         verbose=args.verbose,
+        stop_after=args.stop_after,
     )
 
 

@@ -15,12 +15,13 @@ from collections.abc import Callable, Sequence
 
 import requests
 
-from pipeline import logs, upstream
+from pipeline import logs
 from pipeline.config import Config, load_config
 from pipeline.download import download
 from pipeline.errors import PipelineError
 from pipeline.jsonio import write_bytes_atomic
 from pipeline.models import KINDS, UPSTREAM_FILE, Kind
+from pipeline.sources import upstream
 from pipeline.sources.catalog import SOURCES, write_status
 
 logger = logging.getLogger(__name__)

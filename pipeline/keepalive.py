@@ -3,7 +3,7 @@
 Only in the repository itself (a fork's schedule is its owner's business) and only while the workflow
 is ``active``: a workflow someone disabled by hand (``disabled_manually``) stays disabled. This is no
 guarantee: a workflow that is already disabled runs nothing, this included. The ``status.json``
-release asset going stale is what shows a stopped schedule (see the README).
+release asset going stale is what shows a stopped schedule (see docs/maintaining.md).
 
 Standard library only: it runs with the runner's ``python3``, no set-up.
 """
@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pipeline.errors import PipelineError
-from pipeline.gh import Gh
+from pipeline.github.gh import Gh
 
 logger = logging.getLogger(__name__)
 

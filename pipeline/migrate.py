@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import checks, logs, schemas, upstream
+from pipeline import checks, logs, schemas
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json, write_json
@@ -43,7 +43,8 @@ from pipeline.models import (
     not_found_entry,
     show_entry,
 )
-from pipeline.trakt import parse_movie, parse_seasons, parse_show
+from pipeline.sources import upstream
+from pipeline.trakt.client import parse_movie, parse_seasons, parse_show
 
 logger = logging.getLogger(__name__)
 

@@ -13,6 +13,13 @@ from pipeline.checks import OUTPUT_MAL_ID, dig, duplicates, entries, location, m
 from pipeline.errors import PipelineError
 from pipeline.models import KINDS, OVERRIDE_FILE
 
+# The way out of a malformed override file, for the pull-request check, validate and enrich.
+HOW_TO_FIX = (
+    "overrides/: fix each entry named above: an override is a list of {myanimelist: {id, title}, trakt: {id, title,"
+    " type: shows|movies, season: {number} for shows}, description}; docs/overrides.md shows a complete one and"
+    " schemas/override.schema.json has every rule; then run `uv run python -m pipeline.validate` again"
+)
+
 
 def check_overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
     """Problems of the override files, and the files that could be read, by name (a missing one is [])."""
@@ -48,5 +55,5 @@ def load_overrides(overrides_dir: Path) -> list[tuple[str, dict[str, Any]]]:
     """(file name, override) pairs in file order; PipelineError listing every problem when there is one."""
     found, files = check_overrides(overrides_dir)
     if found:
-        raise PipelineError("\n".join(found))
+        raise PipelineError("\n".join([*found, HOW_TO_FIX]))
     return [(name, override) for name in OVERRIDE_FILE.values() for override in files[name]]

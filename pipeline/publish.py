@@ -21,10 +21,11 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from pipeline import changes, logs, release
+from pipeline import changes, logs
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
-from pipeline.gh import Gh, run_url
+from pipeline.github import release
+from pipeline.github.gh import Gh, run_url
 from pipeline.jsonio import load_json, parse_json
 from pipeline.models import KINDS as MODEL_KINDS
 from pipeline.models import NOT_FOUND_FILE, OUTPUT_FILE

@@ -148,6 +148,13 @@ def render_discovery(discovery: Discovery | None, summary: dict[str, Any]) -> st
         f" Trakt requests, {counts.get('from_cache', 0):,} answers from cache.",
         "",
     ]
+    if counts.get("films_filed_as_specials"):
+        lines += [
+            f"Films filed as specials (`film-filed-as-special`): {counts['films_filed_as_specials']:,} movie claims"
+            f" from rows Anime-Lists files under a show, {counts.get('films_filed_as_specials_discovered', 0):,}"
+            " of them discovered (one Trakt movie for their id).",
+            "",
+        ]
     by_rule: dict[str, list[int]] = {}
     for dropped in discovery.dropped:
         by_rule.setdefault(dropped["rule"], []).append(dropped["mal_id"])

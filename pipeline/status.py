@@ -19,14 +19,15 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import release
 from pipeline.errors import PipelineError
-from pipeline.gh import Gh, run_url
+from pipeline.github import release
+from pipeline.github.gh import Gh, run_url
 
 logger = logging.getLogger(__name__)
 
@@ -84,6 +85,19 @@ def published_counts(repo: Path) -> dict[str, int] | None:
         return {name: int(info["entries"]) for name, info in files.items()} if isinstance(files, dict) else None
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def committed_data(repo: Path, folder: Path) -> Path | None:
+    """The release's data files as committed at HEAD (not as this run left them), in ``folder``;
+    None when HEAD lacks one of them."""
+    for name in release.DATA_ASSETS:
+        shown = subprocess.run(
+            ["git", "show", f"HEAD:output/{name}"], cwd=repo, capture_output=True, check=False, input=b""
+        )
+        if shown.returncode != 0:
+            return None
+        (folder / name).write_bytes(shown.stdout)
+    return folder
 
 
 def build(environ: Mapping[str, str], repo: Path, *, ended: str) -> dict[str, Any]:
@@ -169,7 +183,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] = os.envi
         _append(environ.get("GITHUB_OUTPUT"), outputs(status, report))
         if publishes and environ.get("GITHUB_REPOSITORY"):
             gh = Gh(environ["GITHUB_REPOSITORY"], environ=environ)
-            release.put_status(gh, path, target=args.branch)
+            with tempfile.TemporaryDirectory(prefix="committed-") as folder:
+                committed = committed_data(repo, Path(folder))
+                release.put_status(gh, path, target=args.branch, committed=committed)
             logger.info("status: %s uploaded to the %r release", release.STATUS_ASSET, release.TAG)
         else:
             logger.info("status: not uploaded (only runs on %s of the repository upload it)", args.branch)

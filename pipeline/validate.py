@@ -18,6 +18,7 @@ from pipeline.checks import RESTORE, read_outputs, validate_outputs
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.models import KINDS, OUTPUT_FILE
+from pipeline.overrides import HOW_TO_FIX
 from pipeline.overrides import check_overrides as _overrides
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     if found:
         restore = f"; {RESTORE}" if output_problems else ""
         logger.error("validate: %s; fix them before anything is published%s", _count(len(found), "problem"), restore)
+        if override_problems:
+            logger.error("%s", HOW_TO_FIX)
         return 1
     logger.info("%s", _summary(outputs, overrides, config.overrides_dir))
     return 0

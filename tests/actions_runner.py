@@ -11,19 +11,31 @@ It does what a runner does that the nightly relies on, and nothing more:
   the contexts ``github``, ``env``, ``inputs``, ``secrets``, ``steps``, ``needs``, and the functions
   ``always``, ``success``, ``failure``, ``cancelled``, ``hashFiles`` and ``toJSON``. Anything else is
   an error, so a workflow change the runner cannot honour fails the test instead of being skipped;
-- ``uses:`` steps are not run, except three stand-ins: ``actions/checkout`` clones
-  ``$GITHUB_SERVER_URL/$GITHUB_REPOSITORY`` at the ``ref`` it is given, and ``actions/cache/restore``
-  and ``/save`` copy files to and from a local store (restore by key prefix, newest first). Others
-  (``setup-uv``: uv is already on PATH) count as succeeded.
+- ``uses:`` steps are not run, except three stand-ins: ``actions/checkout`` fetches
+  ``$GITHUB_SERVER_URL/$GITHUB_REPOSITORY`` at the ``ref`` it is given, at depth 1 without tags unless
+  ``fetch-depth`` says otherwise (its default, ``fetch-depth: 1``), and ``actions/cache/restore`` and
+  ``/save`` copy files to and from a local store (restore by key prefix, newest first). Others
+  (``setup-uv``: uv is already on PATH) count as succeeded;
+- ``timeout-minutes`` of steps and jobs (actions/runner ``StepsRunner.RunStepAsync``): a step past its
+  limit is stopped (SIGINT, 7.5 s later SIGTERM, 2.5 s later SIGKILL, ``ProcessInvoker``) and fails
+  ("has timed out"); the job goes on with the steps whose ``if:`` still holds. A job past its limit
+  is cancelled: the running step is stopped, ``cancelled()`` becomes true, only steps whose condition
+  holds then (``always()``) run, each for at most the 5-minute cancellation grace, and the job's result
+  is ``cancelled``. ``minute`` is how many seconds a minute lasts (60; a test shrinks it), and
+  ``before_step`` lets a test change the world (push to the remote) before a step starts;
+- ``concurrency:`` between runs is modelled by ``Concurrency`` below (one running, one pending a group).
 """
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import hashlib
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping
@@ -177,15 +189,16 @@ class Expression:
 class StepRun:
     name: str
     id: str | None
-    outcome: str  # success, failure, skipped
+    outcome: str  # success, failure, cancelled, skipped
     stdout: str = ""
     stderr: str = ""
+    timed_out: bool = False
 
 
 @dataclass
 class JobRun:
     name: str
-    result: str  # success, failure, skipped
+    result: str  # success, failure, cancelled, skipped
     steps: list[StepRun] = field(default_factory=list)
     outputs: dict[str, str] = field(default_factory=dict)
     summary: str = ""
@@ -202,6 +215,9 @@ class Runner:
     secrets: dict[str, str] = field(default_factory=dict)
     inputs: dict[str, Any] = field(default_factory=dict)
     cache_store: Path | None = None
+    minute: float = 60.0  # seconds in a minute of timeout-minutes (and of the stop signals' delays)
+    before_step: Callable[[str | None], None] = lambda step_id: None
+    clock: Callable[[], float] = time.monotonic
 
     def run(self) -> dict[str, JobRun]:
         jobs: dict[str, JobRun] = {}
@@ -276,9 +292,17 @@ class Runner:
             env[key] = self._expand(value, {**context, "env": dict(env)}, job_functions)
         context["env"] = env
         run = JobRun(name, "success")
+        limit = float(job.get("timeout-minutes", 360)) * self.minute  # 360: GitHub-hosted runners' default
+        started = self.clock()
         for index, step in enumerate(job.get("steps", [])):
-            run.steps.append(self._step(index, step, workspace, env, context, run))
-            if run.steps[-1].outcome == "failure":
+            if run.result != "cancelled" and self.clock() - started >= limit:
+                run.result = "cancelled"
+            left = CANCEL_GRACE * self.minute if run.result == "cancelled" else limit - (self.clock() - started)
+            run.steps.append(self._step(index, step, workspace, env, context, run, left))
+            outcome = run.steps[-1].outcome
+            if outcome == "cancelled" or (run.result != "cancelled" and self.clock() - started >= limit):
+                run.result = "cancelled"
+            elif outcome == "failure" and run.result == "success":
                 run.result = "failure"
         run.outputs = {
             key: self._expand(value, context, self._step_functions(run, workspace))
@@ -288,11 +312,12 @@ class Runner:
 
     def _step_functions(self, run: JobRun, workspace: Path) -> dict[str, Callable[..., Any]]:
         failed = any(step.outcome == "failure" for step in run.steps)
+        cancelled = run.result == "cancelled"
         return {
             "always": lambda: True,
-            "success": lambda: not failed,
-            "failure": lambda: failed,
-            "cancelled": lambda: False,
+            "success": lambda: not failed and not cancelled,
+            "failure": lambda: failed and not cancelled,
+            "cancelled": lambda: cancelled,
             "toJSON": _text,
             "hashFiles": lambda *patterns: _hash_files(workspace, patterns),
         }
@@ -305,12 +330,19 @@ class Runner:
         env: dict[str, str],
         context: dict[str, Any],
         run: JobRun,
+        left: float,
     ) -> StepRun:
         name = step.get("name") or step.get("uses") or step.get("run", "").splitlines()[0]
         step_id = step.get("id")
         functions = self._step_functions(run, workspace)
         if not _truthy(self._evaluate(_with_status(step.get("if")), context, functions)):
             return self._record(StepRun(name, step_id, "skipped"), context, {})
+        self.before_step(step_id)
+        own = (
+            float(self._expand(step["timeout-minutes"], context, functions)) * self.minute
+            if "timeout-minutes" in step
+            else left
+        )
         step_env = {key: self._expand(value, context, functions) for key, value in step.get("env", {}).items()}
         if "uses" in step:
             with_ = {key: self._expand(value, context, functions) for key, value in step.get("with", {}).items()}
@@ -322,7 +354,7 @@ class Runner:
         output.write_text("")
         summary.write_text("")
         script.write_text(step["run"])
-        completed = subprocess.run(
+        process = subprocess.Popen(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
             cwd=workspace,
             env={
@@ -333,15 +365,36 @@ class Runner:
                 "GITHUB_OUTPUT": str(output),
                 "GITHUB_STEP_SUMMARY": str(summary),
             },
-            capture_output=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
-            timeout=300,
+            start_new_session=True,  # its own process group, stopped as a whole like the runner's
         )
+        stopped = False
+        try:
+            stdout, stderr = process.communicate(timeout=min(own, left))
+        except subprocess.TimeoutExpired:
+            stopped = True
+            stdout, stderr = self._stop(process)
         run.summary += summary.read_text()
-        outcome = "success" if completed.returncode == 0 else "failure"
-        found = StepRun(name, step_id, outcome, completed.stdout, completed.stderr)
+        if stopped and own <= left:
+            found = StepRun(name, step_id, "failure", stdout, stderr, timed_out=True)  # "has timed out"
+        elif stopped:
+            found = StepRun(name, step_id, "cancelled", stdout, stderr)  # the job ran out of time
+        else:
+            found = StepRun(name, step_id, "success" if process.returncode == 0 else "failure", stdout, stderr)
         return self._record(found, context, parse_outputs(output.read_text()))
+
+    def _stop(self, process: subprocess.Popen[str]) -> tuple[str, str]:
+        """SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s later (actions/runner ``ProcessInvoker``)."""
+        for sent, wait in ((signal.SIGINT, 7.5), (signal.SIGTERM, 2.5), (signal.SIGKILL, None)):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, sent)
+            try:
+                return process.communicate(timeout=None if wait is None else wait * self.minute / 60)
+            except subprocess.TimeoutExpired:
+                continue
+        return process.communicate()
 
     def _record(self, step: StepRun, context: dict[str, Any], outputs: dict[str, str]) -> StepRun:
         if step.id:
@@ -353,8 +406,10 @@ class Runner:
             ref = with_.get("ref") or self.github["ref"]
             url = f"{self.github['server_url']}/{self.github['repository']}"
             branch = ref.removeprefix("refs/heads/")
+            depth = int(with_.get("fetch-depth") or 1)  # 0: all history
+            shallow = ["--depth", str(depth), "--no-tags"] if depth > 0 else []
             cloned = subprocess.run(
-                ["git", "clone", "--quiet", "--branch", branch, url, str(workspace)],
+                ["git", "clone", "--quiet", *shallow, "--branch", branch, url, str(workspace)],
                 env={**self.base_env},
                 capture_output=True,
                 text=True,
@@ -367,6 +422,46 @@ class Runner:
             else:
                 _cache_save(self.cache_store, workspace, with_)
         return "success"
+
+
+CANCEL_GRACE = 5  # minutes an always() step may run once its job is cancelled
+
+
+@dataclass
+class Concurrency:
+    """GitHub's ``concurrency:`` with ``cancel-in-progress: false``: per group, one run in progress and one
+    pending; a run queued while one is pending cancels the pending one, which then never starts (no step
+    runs, so no status.json and no alert). docs.github.com, "Control the concurrency of workflows and jobs".
+
+    ``queue(group)`` a run; ``finish(group)`` the one in progress (the pending one starts). ``cancelled``
+    lists the runs that never started.
+    """
+
+    running: dict[str, str] = field(default_factory=dict)
+    pending: dict[str, str] = field(default_factory=dict)
+    cancelled: list[str] = field(default_factory=list)
+    started: list[str] = field(default_factory=list)
+
+    def queue(self, run: str, group: str) -> None:
+        if group not in self.running:
+            self.running[group] = run
+            self.started.append(run)
+            return
+        if group in self.pending:
+            self.cancelled.append(self.pending[group])
+        self.pending[group] = run
+
+    def finish(self, group: str) -> None:
+        del self.running[group]
+        if group in self.pending:
+            self.queue(self.pending.pop(group), group)
+
+
+def concurrency_group(workflow: dict[str, Any], github: dict[str, Any]) -> str:
+    """The workflow's ``concurrency.group`` for a run with ``github`` (its ref, event ...)."""
+    group = workflow["concurrency"]["group"]
+    context = {"github": github, "inputs": {}, "env": {}}
+    return _EMBEDDED.sub(lambda m: _text(Expression(m.group(1), context, {}).value()), group)
 
 
 def _with_status(condition: Any) -> str:

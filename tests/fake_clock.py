@@ -28,7 +28,7 @@ import requests_cache.policy.actions
 import requests_cache.policy.expiration
 
 from pipeline.config import Config
-from pipeline.trakt import TraktClient
+from pipeline.trakt.client import TraktClient
 
 DAY = 86_400.0
 

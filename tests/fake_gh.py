@@ -5,6 +5,23 @@ to ``calls.jsonl`` (argv and stdin); the state (releases with their asset bytes,
 state) lives in ``state.json`` beside it, so the test reads what the "GitHub" side holds afterwards.
 ``fail_on("release upload", "HTTP 502")`` makes every call whose arguments start with those words
 exit 1 with that message on stderr, until ``clear_failures()``.
+
+It behaves like the real ``gh`` and GitHub where the nightly could be caught out (cli/cli at its default
+branch, read for each):
+
+- ``release upload --clobber`` deletes the existing asset first, then uploads (``uploadWithDelete`` in
+  ``pkg/cmd/release/shared/upload.go``): ``fail_upload_after_delete()`` makes the upload fail after the
+  delete, so the asset is gone; ``history`` holds the release's asset names after every change, the
+  moment between the delete and the upload included, which is what a consumer could have seen;
+- assets have ids, and the REST API renames (``PATCH /repos/{repo}/releases/assets/{id}`` with ``name``;
+  422 ``already_exists`` when the name is taken) and deletes them (``DELETE`` on the same path);
+- ``issues=False``: issue commands fail like ``gh`` on a repository with issues turned off ("the
+  'owner/name' repository has disabled issues", ``pkg/cmd/issue/list/http.go``, ``create.go``);
+- ``immutable=True``: the release is immutable (a repository or organisation setting): uploads, renames
+  and deletes of its assets answer HTTP 422;
+- ``issue list --search`` reads the search index (``searchIssues`` in ``pkg/cmd/issue/list/http.go``),
+  which lags: an issue created is found by a search only after ``search_lag`` more calls; without
+  ``--search`` the listing is the repository's (GraphQL), always current.
 """
 
 from __future__ import annotations
@@ -12,11 +29,12 @@ from __future__ import annotations
 import hashlib
 import json
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-FLAGS = {"--clobber"}  # options that take no value
+FLAGS = {"--clobber", "--paginate"}  # options that take no value
 
 
 @dataclass
@@ -24,10 +42,34 @@ class FakeGh:
     folder: Path
 
     @classmethod
-    def install(cls, folder: Path, *, fork: bool = False, workflow_state: str = "active") -> FakeGh:
+    def install(
+        cls,
+        folder: Path,
+        *,
+        fork: bool = False,
+        workflow_state: str = "active",
+        issues: bool = True,
+        immutable: bool = False,
+        search_lag: int = 0,
+    ) -> FakeGh:
         folder.mkdir(parents=True, exist_ok=True)
         fake = cls(folder)
-        fake.save({"releases": {}, "issues": [], "fork": fork, "workflow_state": workflow_state, "fail": []})
+        fake.save(
+            {
+                "releases": {},
+                "issues": [],
+                "fork": fork,
+                "workflow_state": workflow_state,
+                "fail": [],
+                "fail_after_delete": None,
+                "has_issues": issues,
+                "immutable": immutable,
+                "search_lag": search_lag,
+                "calls": 0,
+                "next_id": 1,
+                "history": [],
+            }
+        )
         (folder / "calls.jsonl").write_text("")
         script = folder / "gh"
         script.write_text(f'#!/bin/sh\nFAKE_GH_STATE="{folder}" exec "{sys.executable}" "{__file__}" "$@"\n')
@@ -61,10 +103,46 @@ class FakeGh:
         state["fail"].append([prefix, message])
         self.save(state)
 
+    def fail_upload_after_delete(self, message: str) -> None:
+        """The next ``release upload --clobber`` deletes the existing assets, then its upload fails."""
+        state = self.state()
+        state["fail_after_delete"] = message
+        self.save(state)
+
     def clear_failures(self) -> None:
         state = self.state()
         state["fail"] = []
+        state["fail_after_delete"] = None
         self.save(state)
+
+    def history(self, tag: str = "latest") -> list[tuple[list[str], int, float]]:
+        """After every change to the release's assets: their names, the bytes it uploaded, when."""
+        return [(names, size, at) for seen, names, size, at in self.state()["history"] if seen == tag]
+
+    def gaps(self, names: tuple[str, ...], tag: str = "latest") -> list[dict[str, Any]]:
+        """Each stretch in which one of ``names``, once published, was missing (a consumer's 404).
+
+        ``uploaded``: the bytes uploaded while it was missing (an upload's duration grows with them);
+        ``seconds``: how long it lasted here, on the fake.
+        """
+        seen: set[str] = set()
+        found: list[dict[str, Any]] = []
+        gone_since: dict[str, float] = {}
+        for present, _, at in self.history(tag):
+            for name, since in list(gone_since.items()):
+                if name in present:
+                    uploaded = self._uploaded_between(tag, since, at)
+                    found.append({"name": name, "uploaded": uploaded, "seconds": at - since})
+                    del gone_since[name]
+            for name in names:
+                if name in seen and name not in present and name not in gone_since:
+                    gone_since[name] = at
+            seen |= set(present)
+        found += [{"name": name, "uploaded": None, "seconds": None} for name in gone_since]  # never came back
+        return found
+
+    def _uploaded_between(self, tag: str, since: float, until: float) -> int:
+        return sum(size for _, size, at in self.history(tag) if since < at <= until)
 
     def release(self, tag: str = "latest") -> dict[str, Any] | None:
         return self.state()["releases"].get(tag)  # type: ignore[no-any-return]
@@ -111,18 +189,65 @@ def _fail(message: str) -> int:
     return 1
 
 
+def _record(state: dict[str, Any], tag: str, uploaded: int = 0) -> None:
+    """The asset names after a change, the bytes that change uploaded, and when (for the measure script)."""
+    state["history"].append([tag, sorted(state["releases"][tag]["assets"]), uploaded, time.time()])
+
+
+def _asset_by_id(state: dict[str, Any], asset_id: str) -> tuple[str, str] | None:
+    for tag, release in state["releases"].items():
+        for name, info in release["assets"].items():
+            if str(info["id"]) == asset_id:
+                return tag, name
+    return None
+
+
+def _asset_call(state: dict[str, Any], folder: Path, path: str, options: dict[str, str]) -> int:
+    """PATCH (rename, ``-f name=...``) or DELETE ``repos/{repo}/releases/assets/{id}``, as the REST API."""
+    found = _asset_by_id(state, path.rsplit("/", 1)[1])
+    if found is None:
+        return _fail("gh: Not Found (HTTP 404)")
+    tag, name = found
+    release = state["releases"][tag]
+    method = options.get("--method", options.get("-X", "GET"))
+    if method in ("PATCH", "DELETE") and state["immutable"]:
+        return _fail("gh: Cannot modify an asset of an immutable release. (HTTP 422)")
+    stored = folder / "assets" / tag
+    if method == "DELETE":
+        del release["assets"][name]
+        (stored / name).unlink()
+        _record(state, tag)
+        return 0
+    if method == "PATCH":
+        fields = dict(value.split("=", 1) for key, value in options.items() if key in ("-f", "--raw-field"))
+        new = fields.get("name", name)
+        if new != name and new in release["assets"]:
+            return _fail('gh: Validation Failed: {"resource":"ReleaseAsset","code":"already_exists"} (HTTP 422)')
+        release["assets"][new] = release["assets"].pop(name)
+        (stored / name).rename(stored / new)
+        _record(state, tag)
+        print(json.dumps({"id": release["assets"][new]["id"], "name": new}))
+        return 0
+    return _fail(f"fake gh: unsupported {method} {path}")
+
+
 def _api(state: dict[str, Any], folder: Path, args: list[str], options: dict[str, str]) -> int:
     (path,) = args
     repo = "/".join(path.split("/")[1:3])
+    if "/releases/assets/" in path:
+        return _asset_call(state, folder, path, options)
     if path.endswith("/releases/tags/latest") or "/releases/tags/" in path:
         tag = path.rsplit("/", 1)[1]
         release = state["releases"].get(tag)
         if release is None:
             return _fail("gh: Not Found (HTTP 404)")
         assets = [
-            {"name": name, "size": info["size"], "digest": info["digest"]} for name, info in release["assets"].items()
+            {"id": info["id"], "name": name, "size": info["size"], "digest": info["digest"]}
+            for name, info in release["assets"].items()
         ]
-        print(json.dumps({"tag_name": tag, "body": release["notes"], "assets": assets}))
+        print(
+            json.dumps({"tag_name": tag, "body": release["notes"], "immutable": state["immutable"], "assets": assets})
+        )
         return 0
     if path.endswith("/enable") and options.get("--method") == "PUT":
         state["workflow_state"] = "active"
@@ -154,31 +279,58 @@ def _release(state: dict[str, Any], folder: Path, args: list[str], options: dict
         release["notes"] = _text(options, "notes", stdin)
         return 0
     if action == "upload":
-        for file in files:
-            payload = Path(file).read_bytes()
-            name = Path(file).name
-            if name in release["assets"] and "--clobber" not in options:
-                return _fail(f"asset {name} already exists")
-            stored = folder / "assets" / tag / name
-            stored.parent.mkdir(parents=True, exist_ok=True)
-            stored.write_bytes(payload)
-            release["assets"][name] = {
-                "size": len(payload),
-                "digest": "sha256:" + hashlib.sha256(payload).hexdigest(),
-                "uploads": release["assets"].get(name, {}).get("uploads", 0) + 1,
-            }
-        return 0
+        return _upload(state, folder, tag, files, clobber="--clobber" in options)
     return _fail(f"fake gh: unsupported release {action}")
+
+
+def _upload(state: dict[str, Any], folder: Path, tag: str, files: list[str], *, clobber: bool) -> int:
+    """Like ``gh release upload``: an existing asset is an error, or with --clobber deleted before the upload."""
+    release = state["releases"][tag]
+    if state["immutable"]:
+        return _fail("HTTP 422: Cannot upload assets to an immutable release. (https://uploads.github.com/...)")
+    stored = folder / "assets" / tag
+    stored.mkdir(parents=True, exist_ok=True)
+    existing = [Path(file).name for file in files if Path(file).name in release["assets"]]
+    if existing and not clobber:
+        return _fail(f"asset under the same name already exists: {existing}")
+    for file in files:  # uploadWithDelete, one asset after the other: the old one goes first
+        payload = Path(file).read_bytes()
+        name = Path(file).name
+        uploads = 0
+        if name in release["assets"]:
+            uploads = release["assets"].pop(name)["uploads"]
+            (stored / name).unlink()
+            _record(state, tag)
+            if state["fail_after_delete"]:
+                message, state["fail_after_delete"] = state["fail_after_delete"], None
+                return _fail(message)
+        (stored / name).write_bytes(payload)
+        release["assets"][name] = {
+            "id": state["next_id"],
+            "size": len(payload),
+            "digest": "sha256:" + hashlib.sha256(payload).hexdigest(),
+            "uploads": uploads + 1,
+        }
+        state["next_id"] += 1
+        _record(state, tag, len(payload))
+    return 0
 
 
 def _issue(state: dict[str, Any], args: list[str], options: dict[str, str], stdin: str) -> int:
     action, *rest = args
     issues = state["issues"]
+    if not state["has_issues"]:
+        return _fail(f"the '{options.get('--repo', 'owner/name')}' repository has disabled issues")
     if action == "list":
         wanted = options.get("--state", "open")
+        indexed = issues
+        if "--search" in options:  # the search index: issues created in the last search_lag calls are not in it
+            indexed = [
+                issue for issue in issues if state["calls"] - issue.get("created_at_call", 0) > state["search_lag"]
+            ]
         found = [
             {"number": issue["number"], "title": issue["title"]}
-            for issue in issues
+            for issue in indexed
             if wanted == "all" or issue["state"] == wanted
         ]
         print(json.dumps(found))
@@ -192,6 +344,7 @@ def _issue(state: dict[str, Any], args: list[str], options: dict[str, str], stdi
                 "body": _text(options, "body", stdin),
                 "state": "open",
                 "comments": [],
+                "created_at_call": state["calls"],
             }
         )
         print(f"https://github.example/issues/{number}")
@@ -218,9 +371,11 @@ def main(argv: list[str]) -> int:
     with open(folder / "calls.jsonl", "a") as log:
         log.write(json.dumps({"argv": argv, "stdin": stdin or None}) + "\n")
     state = json.loads((folder / "state.json").read_text())
+    state["calls"] += 1
     joined = " ".join(argv)
     for prefix, message in state["fail"]:
         if joined.startswith(prefix):
+            (folder / "state.json").write_text(json.dumps(state, indent=1))
             return _fail(message)
     positional, options = _parse(argv[1:])
     if argv[0] == "api":

@@ -1,6 +1,6 @@
 """The first nightly after the import, through the REAL chain, measured on the full data; run by hand:
 
-    uv run python tests/measure_first_night.py [--fixtures /work/shared/fixtures] [--write-subset DIR --every 20]
+    uv run python tests/measure_first_night.py [--fixtures ../shared/fixtures] [--write-subset DIR --every 20]
 
 The committed ``output/`` (the predecessor's files, imported) is copied into a temporary directory, and
 the real steps run there (``pipeline.fetch``, ``pipeline.discover``, ``pipeline.enrich``,
@@ -44,14 +44,15 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import discover, fetch, guards, upstream, validate  # noqa: E402
+from pipeline import discover, fetch, guards, validate  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.errors import PipelineError  # noqa: E402
-from pipeline.fake_trakt import JSON_TYPE, FakeTrakt, local_environment  # noqa: E402
 from pipeline.jsonio import write_json  # noqa: E402
 from pipeline.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE  # noqa: E402
-from pipeline.sources import anime_lists  # noqa: E402
+from pipeline.sources import anime_lists, upstream  # noqa: E402
+from pipeline.trakt.fake import JSON_TYPE, FakeTrakt, local_environment  # noqa: E402
+from tests import shared_fixtures  # noqa: E402
 from tests.predecessor_world import externals_of, trakt_answers  # noqa: E402
 from tests.subset_sources import cut  # noqa: E402
 
@@ -286,13 +287,14 @@ def write_subset(world: World, every: int, folder: Path) -> World:
 
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fixtures", type=Path, default=Path("/work/shared/fixtures"))
+    parser.add_argument("--fixtures", type=Path, default=shared_fixtures.DEFAULT)
     parser.add_argument("--output", type=Path, default=ROOT / "output", help="the imported files (default output/)")
     parser.add_argument(
         "--write-subset", type=Path, metavar="DIR", help="write the test's subset there, then measure it"
     )
     parser.add_argument("--every", type=int, default=20)
     args = parser.parse_args(list(argv) if argv is not None else None)
+    shared_fixtures.require(args.fixtures, parser, "--fixtures")
     logging.disable(logging.WARNING)
     world = World(args.output, UPSTREAM, args.fixtures / "sources")
     if args.write_subset is not None:

@@ -1,6 +1,6 @@
 """What the first nightly after importing the predecessor's files would do, measured on the real data; run by hand:
 
-    uv run python tests/measure_migration.py [--fixtures /work/shared/fixtures] [--write-subset DIR --every 20]
+    uv run python tests/measure_migration.py [--fixtures ../shared/fixtures] [--write-subset DIR --every 20]
 
 1. Coverage: of the predecessor's MAL ids (per file), how many the upstream lists map, how many the
    mapping sources could add (MAL id -> AniDB id in Kometa's anime_ids.json -> TMDB tv id and season,
@@ -38,8 +38,9 @@ sys.path.insert(0, str(ROOT))
 from pipeline import guards  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
-from pipeline.fake_trakt import FakeTrakt  # noqa: E402
 from pipeline.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE, Kind  # noqa: E402
+from pipeline.trakt.fake import FakeTrakt  # noqa: E402
+from tests import shared_fixtures  # noqa: E402
 from tests.conftest import API_KEY, make_config  # noqa: E402
 from tests.predecessor_world import Entries, World, externals_of, install, trakt_answers  # noqa: E402
 
@@ -240,11 +241,12 @@ def write_subset(world: World, full: World, folder: Path) -> None:
 
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fixtures", type=Path, default=Path("/work/shared/fixtures"))
+    parser.add_argument("--fixtures", type=Path, default=shared_fixtures.DEFAULT)
     parser.add_argument("--write-subset", type=Path, metavar="DIR")
     parser.add_argument("--every", type=int, default=20)
     parser.add_argument("--skip-runs", action="store_true", help="coverage only")
     args = parser.parse_args(list(argv) if argv is not None else None)
+    shared_fixtures.require(args.fixtures, parser, "--fixtures")
     logging.basicConfig(level=logging.WARNING)
     for variable in [v for v in os.environ if v.startswith(("TRAKT_", "ANITRAKT_"))]:
         del os.environ[variable]

@@ -1,12 +1,16 @@
 """Cut the mapping-source subsets in pipeline/demo_data/sources/ from the full snapshots; run by hand:
 
-    uv run python tests/subset_sources.py [/work/shared/fixtures]
+    uv run python tests/subset_sources.py [../shared/fixtures]
+    uv run python tests/subset_sources.py --rules [../shared/fixtures]   # tests/fixtures/rules/ only
 
 Real rows, copied verbatim (the XML elements, the YAML list items, the JSON objects): every row a test
 names (``PICKED``), one row of each rule that drops a candidate, and a spread of candidates that are
 new to the upstream lists (the demo discovers them) or on them (the overlap). Every row of the three
 sources that concerns a chosen MAL id is kept, so the subset classifies each of them as the whole
 files do. The tests and the offline demo read the subsets; nothing reads the full files but this.
+
+``--rules`` cuts only ``tests/fixtures/rules/``: rows of rules the demo's subset lacks (``RULE_ROWS``),
+for tests/test_films.py and tests/test_rules.py, without touching the demo's subset.
 """
 
 from __future__ import annotations
@@ -20,14 +24,22 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import rules  # noqa: E402
+from pipeline.evidence import rules  # noqa: E402
 from pipeline.sources import anime_ids, anime_lists, shinkro  # noqa: E402
+from tests import shared_fixtures  # noqa: E402
 
 OUT = ROOT / "pipeline" / "demo_data" / "sources"
 UPSTREAM = ROOT / "pipeline" / "demo_data" / "upstream"
 # MAL ids the tests name, whatever the rules make of them.
 PICKED = {1, 5, 20, 21, 290, 300, 375, 1225, 849, 4382, 59, 164}
 NEW_SHOWS_EVERY, NEW_MOVIES_EVERY, OVERLAP_EVERY, PER_RULE = 9, 12, 40, 3
+RULES_OUT = ROOT / "tests" / "fixtures" / "rules"
+# Films filed as specials of a TVDB series (season 0) with an IMDb id: Ghost in the Shell (43), the two
+# Evangelion films (31, 32), Nadia's film (1252, which upstream maps as its TV show); Yuu Yuu Hakusho's
+# film (883), which shinkro calls a movie; two season-0 rows with an IMDb id that shinkro calls a
+# tv_special (986) and an ova (428). Then MAL 52093, where shinkro names Anime-Lists' TVDB id and season
+# but spreads the episodes over several seasons (the only such row of the snapshot).
+RULE_ROWS = {43, 31, 32, 1252, 883, 986, 428, 52093}
 
 
 def choose(full: Path) -> set[int]:
@@ -79,10 +91,16 @@ def cut(full: Path, chosen: set[int], out: Path = OUT) -> None:
 
 
 def main() -> None:
-    full = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/fixtures") / "sources"
-    OUT.mkdir(parents=True, exist_ok=True)
-    cut(full, choose(full))
-    for path in sorted(OUT.iterdir()):
+    only_rules = "--rules" in sys.argv[1:]
+    folders = [arg for arg in sys.argv[1:] if arg != "--rules"]
+    fixtures = Path(folders[0]) if folders else shared_fixtures.DEFAULT
+    if not fixtures.is_dir():
+        raise SystemExit(f"{fixtures}: no such folder; give the shared snapshots' folder (../shared/fixtures)")
+    full = fixtures / "sources"
+    out = RULES_OUT if only_rules else OUT
+    out.mkdir(parents=True, exist_ok=True)
+    cut(full, RULE_ROWS if only_rules else choose(full), out)
+    for path in sorted(out.iterdir()):
         print(f"{path.relative_to(ROOT)}: {path.stat().st_size:,} bytes")
 
 

@@ -89,3 +89,29 @@ def test_keepalive_enables_only_an_active_workflow_of_the_repository_itself(
     assert keepalive.main([], environ) == 0
     assert gh.state().get("enabled", 0) == enabled
     assert gh.state()["workflow_state"] == state
+
+
+@pytest.mark.parametrize("result", ["success", "failure"])
+def test_issues_turned_off_is_a_warning_not_a_failed_job(
+    tmp_path: Path, result: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Item 2: on a repository with issues off (forks' default) gh refuses every issue command; exit 0, say why."""
+    gh = FakeGh.install(tmp_path / "gh", issues=False)
+
+    assert night(gh, result, "fetch") == 0
+
+    err = capsys.readouterr().out
+    assert err.startswith("::warning title=alert::issues are turned off in owner/data")
+    assert "Settings > General > Features > Issues" in err and "Settings > General > Features > Issues" in err
+    assert f"run result: {result}" in err
+
+
+def test_second_failure_right_after_the_first_comments_instead_of_opening_a_duplicate(tmp_path: Path) -> None:
+    """Item 9: ``gh issue list --search`` reads the search index, which lags; the issue list does not."""
+    gh = FakeGh.install(tmp_path / "gh", search_lag=50)
+
+    night(gh, "failure", "fetch")
+    night(gh, "failure", "enrich")
+
+    (issue,) = gh.issues()
+    assert "at step `enrich`" in issue["comments"][0]

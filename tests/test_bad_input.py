@@ -11,7 +11,8 @@ import pytest
 from pipeline import enrich, fetch, validate
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
-from pipeline.fake_trakt import FakeTrakt
+from pipeline.overrides import HOW_TO_FIX
+from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 from tests.faultkit import restore_logging, snapshot  # noqa: F401  # restore_logging: a fixture, used by name
 
@@ -358,6 +359,7 @@ def test_validate_names_file_entry_and_field_of_a_bad_override(
     assert lines == [
         *(problem.format(dir="overrides") for problem in problems),
         f"validate: {count} problem{'s' if count > 1 else ''}; fix them before anything is published",
+        HOW_TO_FIX,
     ]
 
 
@@ -371,7 +373,7 @@ def test_enrich_refuses_to_start_with_a_bad_override(
     _write_overrides(workdir / "overrides", files)
     with pytest.raises(PipelineError) as caught:
         enrich.enrich(make_config(fake), QUIET)
-    assert str(caught.value).splitlines() == [problem.format(dir="overrides") for problem in problems]
+    assert str(caught.value).splitlines() == [*(problem.format(dir="overrides") for problem in problems), HOW_TO_FIX]
     assert fake.count() == 0
     assert not (workdir / "output").exists()
     assert not (workdir / ".cache" / "trakt.sqlite").exists()

@@ -10,14 +10,14 @@ import pytest
 
 import pipeline.__main__ as chain
 from pipeline import candidates
-from pipeline.fake_trakt import SOURCES, SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 from pipeline.sources import anime_lists
+from pipeline.trakt.fake import SOURCES, SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 from pipeline.validate import validate_outputs
 from tests.conftest import API_KEY, SOURCE_VARIABLES, real_lists
 
 
 def point_at(monkeypatch: pytest.MonkeyPatch, fake: FakeTrakt) -> None:
-    """Environment for the steps, as the README's "local fake Trakt" section sets it."""
+    """Environment for the steps, as docs/running.md's "local fake Trakt" section sets it."""
     fake.static["/db/tv.json"] = (200, UPSTREAM_TV.read_bytes(), "application/json")
     fake.static["/db/movies.json"] = (200, UPSTREAM_MOVIES.read_bytes(), "application/json")
     fake.serve_sources().synthesize_search(anime_lists.parse((SOURCES / anime_lists.FILE).read_bytes()))

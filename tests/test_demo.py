@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from pipeline import fake_trakt
 from pipeline.checks import validate_outputs
+from pipeline.trakt import fake as fake_trakt
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIPPED = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}

@@ -14,8 +14,8 @@ import pytest
 
 from pipeline import candidates, discover, enrich
 from pipeline.enrich import Options
-from pipeline.fake_trakt import SOURCES, FakeTrakt
 from pipeline.sources.catalog import write_status
+from pipeline.trakt.fake import SOURCES, FakeTrakt
 from tests.conftest import make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 from tests.subset_sources import cut
 
@@ -255,6 +255,36 @@ def test_a_discovered_show_whose_season_disappears_is_dropped_by_enrich(
     assert read(workdir, "not_exist_tv_ex.json") == []
 
 
+def test_a_discovered_mapping_whose_trakt_id_answers_404_is_dropped_never_not_found(
+    workdir: Path, fake: FakeTrakt, upstream_one: None
+) -> None:
+    """The not-found files list upstream and override mappings only: a discovered show or movie whose
+    Trakt id answers 404 at enrich is dropped and reported, on its first night and once published."""
+    add_beet(fake, 1)
+    fake.search["tmdb", str(MOVIE_TMDB)] = [found_movie(600, MOVIE_TMDB)]
+    fake.movies[600] = movie(600, tmdb=MOVIE_TMDB)
+    write_sources(workdir, {BEET, MOVIE})
+    assert [(c.mal_id, c.trakt_id) for c in run_discover(fake).candidates] == [(MOVIE, 600), (BEET, 500)]
+    fake.not_found_shows.add(500)
+    fake.not_found_movies.add(600)
+    summary = run_enrich(fake)
+    assert [e["myanimelist"]["id"] for e in read(workdir, "tv_ex.json")] == [1]
+    assert [e["myanimelist"]["id"] for e in read(workdir, "movies_ex.json")] == [2]
+    assert read(workdir, "not_exist_tv_ex.json") == [] and read(workdir, "not_exist_movies_ex.json") == []
+    assert sorted((d["kind"], d["mal_id"], d["reason"]) for d in summary["discovered_dropped"]) == [
+        ("movies", MOVIE, "Trakt answered 404"),
+        ("shows", BEET, "Trakt answered 404"),
+    ]
+    fake.not_found_shows.clear()
+    fake.not_found_movies.clear()
+    enrich.enrich(make_config(fake), Options(progress=False, force=True))  # the 404s are cached: ask again
+    assert [e["origin"] for e in read(workdir, "movies_ex.json")] == ["upstream", "discovered"]
+    fake.not_found_movies.add(600)
+    enrich.enrich(make_config(fake), Options(progress=False, force=True))
+    assert [e["myanimelist"]["id"] for e in read(workdir, "movies_ex.json")] == [2]
+    assert read(workdir, "not_exist_movies_ex.json") == []
+
+
 def test_a_second_discovery_asks_trakt_nothing(workdir: Path, fake: FakeTrakt, upstream_one: None) -> None:
     add_beet(fake, 1)
     write_sources(workdir, {BEET, GAOGAIGAR, MOVIE})
@@ -290,7 +320,7 @@ def test_a_step_right_after_another_counts_its_calls_in_the_rate_limit(workdir: 
 
 def test_a_failed_lookup_keeps_the_entry_discovered_before(workdir: Path, fake: FakeTrakt, upstream_one: None) -> None:
     """Trakt failing for one candidate (after retries) is transient: last night's mapping is kept."""
-    from pipeline.fake_trakt import Fault
+    from pipeline.trakt.fake import Fault
 
     add_beet(fake, 1)
     write_sources(workdir, {BEET})

@@ -17,10 +17,10 @@ from pipeline import fetch
 from pipeline.config import Config
 from pipeline.download import download
 from pipeline.errors import PipelineError
-from pipeline.fake_trakt import FakeTrakt, Fault
 from pipeline.models import Kind
 from pipeline.retry import retry_after
-from pipeline.upstream import UpstreamList
+from pipeline.sources.upstream import UpstreamList
+from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config, movie_entry, tv_entry, write_upstream
 from tests.faultkit import snapshot
 

@@ -13,7 +13,7 @@ import pytest
 
 from pipeline import enrich
 from pipeline.enrich import Options
-from pipeline.fake_trakt import FakeTrakt, Fault
+from pipeline.trakt.fake import FakeTrakt, Fault
 from pipeline.validate import validate_outputs
 from tests.conftest import (
     API_KEY,

@@ -11,7 +11,7 @@ from pipeline import enrich
 from pipeline.config import load_config
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
-from pipeline.fake_trakt import FakeTrakt
+from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 from tests.faultkit import restore_logging, snapshot  # noqa: F401  # restore_logging: a fixture, used by name
 
@@ -109,6 +109,18 @@ def test_list_replaced_by_one_of_the_same_size_is_refused_as_removals(
     assert refused(workdir, make_config(fake)) == (
         "tv_ex.json: of its 150 published entries, this run would remove 16 (11%) (limit 10% each). Nothing published"
         " changed: their MAL ids are in neither the upstream list, the overrides nor discovery; " + WAY_OUT
+    )
+    assert fake.count() == 0
+
+
+def test_movies_list_replaced_by_one_of_the_same_size_is_refused_as_removals(
+    workdir: Path, fake: FakeTrakt, published: dict[str, bytes]
+) -> None:
+    """The guard before the lookups counts the movies' removals too: 16 published movies gone, refused at once."""
+    write_upstream(workdir, tv_list(range(1, SIZE + 1)), movie_list([*range(17, SIZE + 1), *range(151, 167)]))
+    assert refused(workdir, make_config(fake)) == (
+        "movies_ex.json: of its 150 published entries, this run would remove 16 (11%) (limit 10% each). Nothing"
+        " published changed: their MAL ids are in neither the upstream list, the overrides nor discovery; " + WAY_OUT
     )
     assert fake.count() == 0
 

@@ -16,7 +16,7 @@ import pytest
 from pipeline import enrich
 from pipeline.config import load_config
 from pipeline.enrich import Options
-from pipeline.fake_trakt import FakeTrakt, Fault
+from pipeline.trakt.fake import FakeTrakt, Fault
 from pipeline.validate import validate_outputs
 from tests.conftest import API_KEY, make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
 from tests.faultkit import VirtualTime, snapshot

@@ -1,4 +1,4 @@
-"""README's "Moving from the predecessor" says the move as it is: where each file was, where it is, how often.
+"""docs/moving.md says the move from the predecessor as it is: where each file was, where it is, how often.
 
 The predecessor's layout and schedule at its last commit are in tests/fixtures/predecessor-tree.txt
 (from ``git ls-tree`` and its workflow at rensetsu/db.trakt.extended-anitrakt@91a8adb).
@@ -18,9 +18,7 @@ OLD = "https://raw.githubusercontent.com/rensetsu/db.trakt.extended-anitrakt/mai
 
 
 def section() -> str:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    start = readme.index("### Moving from the predecessor")
-    return readme[start : readme.index("\n### ", start + 1)]
+    return (ROOT / "docs" / "moving.md").read_text(encoding="utf-8")
 
 
 def predecessor() -> tuple[list[str], str]:

@@ -10,7 +10,7 @@ import pytest
 import pipeline.__main__ as chain
 from pipeline import enrich, fetch, validate
 from pipeline.errors import PipelineError
-from pipeline.fake_trakt import FakeTrakt
+from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
 
 RESTORE = (

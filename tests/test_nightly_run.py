@@ -12,15 +12,15 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from pipeline.fake_trakt import FakeTrakt
 from pipeline.schemas import problems
+from pipeline.trakt.fake import FakeTrakt
 from tests.actions_runner import JobRun, Runner
 from tests.conftest import API_KEY, movie_entry, tv_entry
 from tests.fake_gh import FakeGh
@@ -112,7 +112,13 @@ class Nightly:
         git(seed, "commit", "--quiet", "-m", "the project")
         git(seed, "push", "--quiet", str(self.remote), "main")
 
-    def night(self, *, ref: str = "refs/heads/main", event: str = "schedule") -> dict[str, JobRun]:
+    def night(
+        self,
+        *,
+        ref: str = "refs/heads/main",
+        event: str = "schedule",
+        before_step: Callable[[str | None], None] = lambda step_id: None,
+    ) -> dict[str, JobRun]:
         self.runs += 1
         runner = Runner(
             workflow=yaml.safe_load(NIGHTLY.read_text(encoding="utf-8")),
@@ -129,6 +135,7 @@ class Nightly:
             secrets={"TRAKT_API_KEY": API_KEY},
             inputs={"force": False, "allow_shrink": False} if event == "workflow_dispatch" else {},
             cache_store=self.tmp / "actions-cache",
+            before_step=before_step,
         )
         return runner.run()
 
@@ -148,7 +155,8 @@ class Nightly:
         found = []
         for argv in self.gh.calls():
             if argv[:2] == ["release", "upload"]:
-                names = [Path(a).name for a in argv[3:] if a.endswith(".json") and Path(a).name != "status.json"]
+                names = [Path(a).name.removesuffix(".next") for a in argv[3:] if a.endswith(".json.next")]
+                names = [name for name in names if name != "status.json"]
                 if names:
                     found.append(names)
         return found
@@ -217,6 +225,7 @@ def test_unchanged_night_commits_nothing_and_only_replaces_status(nightly: Night
     assert nightly.commits() == commits
     assert nightly.data_uploads() == uploads  # no asset changed, so no ETag changed
     assert nightly.status_uploads() == 2
+    assert [gap["uploaded"] for gap in nightly.gh.gaps(("status.json",))] == [0]  # swapped in, never --clobber
     status = nightly.status()
     assert (status["outcome"], status["data_commit"]) == ("success", None)
     assert status["requests"]["made"] == 0  # the Trakt cache came back through actions/cache
@@ -262,3 +271,41 @@ def test_run_on_another_branch_publishes_nothing(nightly: Nightly) -> None:
     assert nightly.gh.calls() == []  # no release, no status.json, no issue, no keepalive
     assert (jobs["alert"].result, jobs["keepalive"].result) == ("skipped", "skipped")
     assert "Not published: only runs on `main` publish (this run: `refs/heads/try-this`)" in jobs["data"].summary
+
+
+def test_a_shallow_checkout_catches_up_with_a_main_that_moved_before_publish(nightly: Nightly) -> None:
+    """Item 10: actions/checkout fetches depth 1; a maintainer's push landing while the run works is rebased
+    onto, and the data commit goes on top of it."""
+    shallow: list[str] = []
+
+    def maintainer_pushes(step_id: str | None) -> None:
+        if step_id == "publish":
+            shallow.append(git(nightly.tmp / "run-1" / "work" / "data", "rev-parse", "--is-shallow-repository"))
+            other = nightly.tmp / "maintainer"
+            git(nightly.tmp, "clone", "--quiet", str(nightly.remote), str(other))
+            (other / "NOTES.md").write_text("a maintainer's change outside output/\n")
+            git(other, "add", "NOTES.md")
+            git(other, "commit", "--quiet", "-m", "notes")
+            git(other, "push", "--quiet", "origin", "main")
+
+    jobs = nightly.night(before_step=maintainer_pushes)
+
+    assert jobs["data"].result == "success", explain(jobs)
+    assert shallow == ["true"]
+    assert nightly.commits()[1:] == ["notes", "the project"] and nightly.commits()[0].startswith("data: ")
+    assert nightly.status()["data_commit"] == git(nightly.remote, "rev-parse", "main")
+
+
+def test_with_issues_turned_off_the_alert_job_still_succeeds(nightly: Nightly) -> None:
+    """Item 2: forks have issues off by default; gh refuses every issue command there. A failing night is
+    still red (the data job), but the alert job is not, and it says why in an annotation."""
+    nightly.gh = FakeGh.install(nightly.tmp / "gh", issues=False)
+    nightly.serve_upstream(b"<html>504 Gateway Time-out</html>", MOVIES)
+
+    jobs = nightly.night()
+
+    assert jobs["data"].result == "failure"
+    assert jobs["alert"].result == "success", explain(jobs)
+    (step,) = [step for step in jobs["alert"].steps if step.outcome != "skipped" and "issue" in step.name]
+    assert "::warning title=alert::issues are turned off in owner/data" in step.stdout
+    assert nightly.status()["outcome"] == "failure"

@@ -19,8 +19,9 @@ import requests
 
 from pipeline.config import Config
 from pipeline.enrich import Options, enrich
-from pipeline.fake_trakt import FakeTrakt
-from pipeline.trakt import RateLimiter, cache_key, refresh_seconds
+from pipeline.trakt.client import cache_key, refresh_seconds
+from pipeline.trakt.fake import FakeTrakt
+from pipeline.trakt.ratelimit import RateLimiter
 from tests.conftest import API_KEY, make_config, movie_entry, tv_entry, write_upstream
 from tests.fake_clock import DAY, FakeClock
 
@@ -53,7 +54,7 @@ def test_refresh_slot_is_the_same_in_every_process() -> None:
     """Each night is a new process: a URL's slot must not depend on the process (as Python's str hash does)."""
     urls = SYNTHETIC_URLS[:50]
     code = (
-        "import json, sys; from pipeline.trakt import refresh_seconds;"
+        "import json, sys; from pipeline.trakt.client import refresh_seconds;"
         f" print(json.dumps([refresh_seconds(url, {START!r}, {REFRESH_DAYS}) for url in json.load(sys.stdin)]))"
     )
     seed = "2" if os.environ.get("PYTHONHASHSEED") == "1" else "1"  # another hash seed than this process's

@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from pipeline import release
 from pipeline.errors import PipelineError
-from pipeline.gh import Gh
+from pipeline.github import release
+from pipeline.github.gh import Gh
 from pipeline.publish import Published, main
 from tests.fake_gh import FakeGh
 from tests.test_publish import clone, git, isolate_git, make_remote, movie, no_problems, remote_head, run, show, write
@@ -55,7 +55,7 @@ def released(gh: FakeGh, work: Path) -> dict[str, bool]:
 def uploads(gh: FakeGh) -> list[list[str]]:
     """The files each ``gh release upload`` call sent, by name."""
     return [
-        [Path(a).name for a in argv[3:] if a.endswith(".json")]
+        [Path(a).name.removesuffix(release.NEXT) for a in argv[3:] if a.endswith(".json" + release.NEXT)]
         for argv in gh.calls()
         if argv[:2] == ["release", "upload"]
     ]
@@ -72,7 +72,8 @@ def test_first_publish_creates_the_release_with_every_file_and_the_report(work: 
         notes == "## extended-anitrakt run\n\nTonight's report.\n\nRun: https://github.com/owner/data/actions/runs/77\n"
     )
     assert gh.commands().count("release create") == 1
-    assert gh.calls()[-2][:2] == ["release", "upload"] and "--clobber" in gh.calls()[-2]
+    upload = next(argv for argv in gh.calls() if argv[:2] == ["release", "upload"])
+    assert "--clobber" not in upload  # never: gh deletes the published asset before it uploads
 
 
 def test_unchanged_night_uploads_nothing_so_no_etag_changes(work: Path, gh: FakeGh) -> None:
@@ -88,8 +89,9 @@ def test_unchanged_night_uploads_nothing_so_no_etag_changes(work: Path, gh: Fake
 
 
 def test_changed_data_replaces_only_the_changed_assets_in_place(work: Path, remote: Path, gh: FakeGh) -> None:
-    """One commit, then only the files that changed are uploaded with --clobber; the release is never deleted."""
+    """One commit, then only the files that changed are uploaded and swapped in; the release is never deleted."""
     night(work, gh)
+    ids_before = {name: info["id"] for name, info in gh.release()["assets"].items()}  # type: ignore[index]
     write(work, "movies_ex.json", [movie(20), movie(21)])
     write(work, "meta.json", {"schema_version": 1, "changed": True})
 
@@ -102,12 +104,12 @@ def test_changed_data_replaces_only_the_changed_assets_in_place(work: Path, remo
     assert gh.commands().count("release create") == 1
     assert not [c for c in gh.commands() if c == "release delete"]
     assets: dict[str, Any] = gh.release()["assets"]  # type: ignore[index]
-    assert {name: info["uploads"] for name, info in assets.items()} == {
-        "tv_ex.json": 1,
-        "movies_ex.json": 2,
-        "not_exist_tv_ex.json": 1,
-        "not_exist_movies_ex.json": 1,
-        "meta.json": 2,
+    assert {name: info["id"] == ids_before[name] for name, info in assets.items()} == {
+        "tv_ex.json": True,  # the same asset: its ETag did not change
+        "movies_ex.json": False,
+        "not_exist_tv_ex.json": True,
+        "not_exist_movies_ex.json": True,
+        "meta.json": False,
     }
 
 
@@ -127,7 +129,8 @@ def test_failed_upload_fails_the_run_and_the_next_run_repairs_it(
     assert code == 1
     assert capsys.readouterr().err.splitlines()[-1] == (
         "release: uploading tv_ex.json to the 'latest' release failed (HTTP 502: Bad Gateway "
-        "(https://uploads.github.com/...)); the next run uploads every asset that differs from output/"
+        "(https://uploads.github.com/...)); the published assets are unchanged and the next run uploads every "
+        "asset that differs from output/"
     )
     assert git(remote, "show", "main:output/tv_ex.json") == (work / "output" / "tv_ex.json").read_text().strip()
     assert released(gh, work)["tv_ex.json"] is False
@@ -173,3 +176,75 @@ def test_dry_run_never_touches_the_release(work: Path, gh: FakeGh) -> None:
     write(work, "movies_ex.json", [])
     run(work, dry_run=True, gh=Gh(REPO, executable=gh.executable))
     assert gh.calls() == []
+
+
+def test_replacing_an_asset_uploads_nothing_while_it_is_missing(work: Path, gh: FakeGh) -> None:
+    """Item 1: the new bytes go up under a temporary name first; the name is gone only across one rename.
+
+    ``gh release upload --clobber`` deletes the old asset, then uploads (cli/cli ``uploadWithDelete``):
+    the file answers 404 for the whole upload. Here no byte is uploaded while a published name is missing.
+    """
+    night(work, gh)
+    write(work, "movies_ex.json", [movie(20), movie(21)])
+    write(work, "meta.json", {"schema_version": 1, "changed": True})
+
+    assert night(work, gh).uploaded == ("movies_ex.json", "meta.json")
+
+    gaps = gh.gaps(release.DATA_ASSETS)
+    assert [(gap["name"], gap["uploaded"]) for gap in gaps] == [("movies_ex.json", 0), ("meta.json", 0)]
+    assert released(gh, work) == dict.fromkeys(release.DATA_ASSETS, True)
+    assert sorted(gh.release()["assets"]) == sorted(release.DATA_ASSETS)  # type: ignore[index]  # no leftovers
+
+
+def test_upload_failing_after_the_delete_loses_no_published_asset(work: Path, gh: FakeGh) -> None:
+    """Item 1: an upload that fails leaves the published copy in place; the next run cleans up and repairs."""
+    night(work, gh)
+    before = gh.asset_bytes("tv_ex.json")
+    write(work, "tv_ex.json", [show(1), show(6), show(9)])
+    gh.fail_upload_after_delete("HTTP 502: Bad Gateway (https://uploads.github.com/...)")
+    gh.fail_on("api --method PATCH", "HTTP 502: Bad Gateway")  # and the swap, should the upload get through
+
+    with pytest.raises(PipelineError, match="HTTP 502"):
+        night(work, gh)
+
+    assert gh.gaps(release.DATA_ASSETS) == []
+    assert gh.asset_bytes("tv_ex.json") == before
+    gh.clear_failures()
+    assert night(work, gh).uploaded == ("tv_ex.json",)
+    assert released(gh, work) == dict.fromkeys(release.DATA_ASSETS, True)
+    assert sorted(gh.release()["assets"]) == sorted(release.DATA_ASSETS)  # type: ignore[index]
+
+
+def test_leftovers_of_an_interrupted_swap_are_put_back_or_removed(work: Path, gh: FakeGh) -> None:
+    """Item 1: a run killed between the two renames leaves ``X.prev`` (and ``X.next``): the next run restores X."""
+    night(work, gh)
+    client = Gh(REPO, executable=gh.executable)
+    current = release.assets(client)
+    assert current is not None
+    release.rename(client, current["tv_ex.json"], "tv_ex.json" + release.PREVIOUS)  # killed right here
+    write(work, "movies_ex.json", [movie(30)])
+
+    assert night(work, gh).uploaded == ("movies_ex.json",)
+
+    assert sorted(gh.release()["assets"]) == sorted(release.DATA_ASSETS)  # type: ignore[index]
+    assert released(gh, work) == dict.fromkeys(release.DATA_ASSETS, True)
+
+
+def test_status_json_is_replaced_without_a_gap(tmp_path: Path, gh: FakeGh) -> None:
+    """Item 1 for status.json, replaced every night."""
+    status = tmp_path / "status.json"
+    client = Gh(REPO, executable=gh.executable)
+    for outcome in ("failure", "success", "failure"):
+        status.write_text(json.dumps({"outcome": outcome}))
+        release.put_status(client, status, target="main")
+
+    assert [gap["uploaded"] for gap in gh.gaps((release.STATUS_ASSET,))] == [0, 0]
+    assert json.loads(gh.asset_bytes("status.json")) == {"outcome": "failure"}
+
+
+def test_immutable_release_stops_before_uploading_and_names_the_setting(tmp_path: Path, work: Path) -> None:
+    """Item 5: with release immutability on, GitHub refuses every upload (422); say which setting to change."""
+    gh = FakeGh.install(tmp_path / "immutable-gh", immutable=True)
+    with pytest.raises(PipelineError, match=r"immutable.*Settings") as raised:
+        night(work, gh)
+    assert "the next run uploads" not in str(raised.value)  # it never would, while the setting is on

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from pipeline import rules
-from pipeline.fake_trakt import SOURCES
+from pipeline.evidence import rules
 from pipeline.sources import anime_ids, anime_lists, shinkro
-from pipeline.trakt import parse_search
+from pipeline.trakt.client import parse_search
+from pipeline.trakt.fake import SOURCES
 
 
 @cache
@@ -69,7 +70,7 @@ def test_mapped_mal_ids_are_never_proposed_whatever_their_kind() -> None:
         (3025, "no-season", "AniDB 1826 has no TMDB or TVDB season"),
         (57466, "numberings-disagree", "TMDB 91768 season 2, TVDB 366263 season 1, Anime-IDs TVDB 366263 season 1"),
         (446, "shinkro-contradicts", "shinkro says TVDB 72922 season 2, Anime-Lists TVDB 72922 season 3"),
-        (883, "type-conflict", "Anime-Lists says show, shinkro says movie"),
+        (3868, "type-conflict", "Anime-Lists says show, shinkro says movie"),
         (4382, "several-mal-ids", "AniDB 6367 (Suzumiya Haruhi no Yuuutsu (2009)) also names MAL 849"),
         (849, "several-anidb-entries", "on AniDB entries 3651, 6367"),
         (1990, "no-tmdb-id", "AniDB 3373 has neither a TMDB movie id nor an IMDb id"),
@@ -85,6 +86,26 @@ def test_each_rule_drops_its_real_row(mal_id: int, rule: str, detail: str) -> No
     assert (dropped.rule, dropped.detail) == (rule, detail)
 
 
+def test_shinkro_spreading_the_episodes_over_several_seasons_contradicts() -> None:
+    """Trigun Stampede (MAL 52093, tests/fixtures/rules/): shinkro names Anime-Lists' own TVDB id and season,
+    but maps its episodes over several TVDB seasons (``useMapping``): no single season to publish."""
+    rows = Path(__file__).parent / "fixtures" / "rules"
+    joined = rules.join(
+        anime_lists.parse((rows / anime_lists.FILE).read_bytes()),
+        anime_ids.parse((rows / anime_ids.FILE).read_bytes()),
+        shinkro.parse((rows / shinkro.FILE).read_bytes()),
+    )
+    mapping = joined[52093].shinkro
+    assert mapping is not None and (mapping.tvdb_id, mapping.tvdb_season, mapping.uses_mapping) == (421378, 1, True)
+    found = rules.propose(joined, mapped=set(), shows_taken={}, movies_taken={})
+    assert 52093 not in found.shows
+    dropped = dropped_by(found, 52093)
+    assert (dropped.rule, dropped.detail) == (
+        "shinkro-contradicts",
+        "shinkro says TVDB 421378 season 1 (several seasons), Anime-Lists TVDB 421378 season 1",
+    )
+
+
 def test_absolute_numbering_and_specials_are_never_defaulted_to_a_season() -> None:
     found = propose()
     for mal_id in (20, 21, 44, 49):  # Naruto, One Piece, two specials
@@ -94,7 +115,7 @@ def test_absolute_numbering_and_specials_are_never_defaulted_to_a_season() -> No
 def test_shared_seasons_and_type_conflicts_go_to_the_review_queue() -> None:
     found = propose()
     review = {d.mal_id for d in found.dropped if d.review}
-    assert {62, 2595, 14827, 4382, 883, 1368, 10703} <= review
+    assert {62, 2595, 14827, 4382, 3868, 1368, 10703} <= review
     assert 20 not in review and 44 not in review
 
 

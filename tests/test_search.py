@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.fake_trakt import FakeTrakt, Fault
 from pipeline.models import SearchHit
-from pipeline.trakt import TraktClient
+from pipeline.trakt.client import TraktClient
+from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import API_KEY, make_config
 from tests.fake_clock import FakeClock
 
@@ -107,8 +108,8 @@ def test_an_answer_that_is_not_a_list_is_a_failure_not_a_hit(workdir: Path, fake
 
 def test_fake_synthesizes_search_answers_for_the_source_rows(workdir: Path, fake: FakeTrakt) -> None:
     """The demo's fake finds each TMDB tv id of Anime-Lists as one show with its seasons, with variety."""
-    from pipeline import fake_trakt
     from pipeline.sources import anime_lists
+    from pipeline.trakt import fake as fake_trakt
 
     rows = anime_lists.parse((fake_trakt.SOURCES / anime_lists.FILE).read_bytes())
     fake.synthesize_search(rows)
@@ -125,5 +126,34 @@ def test_fake_synthesizes_search_answers_for_the_source_rows(workdir: Path, fake
         assert [h.trakt_id for h in trakt.search("tvdb", tvdb, "show").value or []] == [
             fake_trakt.SEARCH_SHOW_BASE + empty
         ]
+    finally:
+        trakt.close()
+
+
+def test_fake_finds_films_filed_as_specials_by_imdb_id_but_not_an_episodes(workdir: Path, fake: FakeTrakt) -> None:
+    """A special's IMDb id is a movie, except every SEARCH_EMPTY_EVERY-th (an episode's: ``[]``); a TV
+    season's IMDb id is no movie. Real rows in tests/fixtures/rules/: the specials of Evangelion's film
+    (AniDB 326, tt0169880) and Ghost in the Shell (AniDB 61, tt0113568 = 13 x 8,736)."""
+    from pipeline.sources import anime_lists
+    from pipeline.trakt import fake as fake_trakt
+
+    rows = anime_lists.parse((Path(__file__).parent / "fixtures" / "rules" / anime_lists.FILE).read_bytes())
+    film, ghost = (next(row for row in rows if row.anidb_id == anidb) for anidb in (326, 61))
+    assert (film.tvdb_season, film.imdb_ids, ghost.tvdb_season, ghost.imdb_ids) == (
+        0,
+        ("tt0169880",),
+        0,
+        ("tt0113568",),
+    )
+    season = replace(film, anidb_id=2, tvdb_season=1, tmdb_season=1, imdb_ids=("tt0169881",))
+    fake.synthesize_search([film, ghost, season])
+    trakt = client(fake)
+    try:
+        (hit,) = trakt.search("imdb", "tt0169880", "movie").value or []
+        assert hit.trakt_id == fake_trakt.SEARCH_IMDB_BASE + 169880 and hit.type == "movie"
+        assert trakt.movie(hit.trakt_id).value is not None
+        assert 113568 % fake_trakt.SEARCH_EMPTY_EVERY == 0
+        assert trakt.search("imdb", "tt0113568", "movie").value == []
+        assert trakt.search("imdb", "tt0169881", "movie").value == []
     finally:
         trakt.close()

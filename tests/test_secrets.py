@@ -15,7 +15,7 @@ import pytest
 
 from pipeline import enrich, report
 from pipeline.config import load_config
-from pipeline.fake_trakt import FakeTrakt, Fault
+from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import API_KEY, make_config
 from tests.faultkit import (  # noqa: F401  # restore_logging: a fixture, used by name
     FAILING,
@@ -149,10 +149,10 @@ def test_key_pasted_with_a_newline_is_used_without_it(workdir: Path, fake: FakeT
 
 _CRASH = """
 import os, sys
-import pipeline.trakt
+import pipeline.trakt.client
 def crash(data):
     raise RuntimeError("unexpected answer while using " + os.environ["TRAKT_API_KEY"])
-pipeline.trakt.parse_movie = crash
+pipeline.trakt.client.parse_movie = crash
 from pipeline.enrich import main
 sys.exit(main(sys.argv[1:]))
 """

@@ -172,3 +172,26 @@ def test_status_release_and_alert_need_no_third_party_package() -> None:
     root = Path(__file__).resolve().parent.parent
     shown = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
     assert shown.stdout.strip() == "[]"
+
+
+def test_a_first_run_failing_before_publish_creates_the_release_with_the_committed_data(
+    repo: Path, tmp_path: Path
+) -> None:
+    """Item 7: the release does not exist until a first publish; a run failing before it used to create it
+    with status.json alone, so every data URL answered 404. Now it starts with the files committed on main
+    (HEAD's, not the ones the failed run left in the working tree)."""
+    data = ("tv_ex.json", "movies_ex.json", "not_exist_tv_ex.json", "not_exist_movies_ex.json")
+    for name in data:
+        (repo / "output" / name).write_text(f'[{{"committed": "{name}"}}]\n')
+    identity = ["-c", "user.name=T", "-c", "user.email=t@example.com"]
+    subprocess.run(["git", *identity, "add", "output"], cwd=repo, check=True)
+    subprocess.run(["git", *identity, "commit", "-qm", "data"], cwd=repo, check=True)
+    (repo / "output" / "tv_ex.json").write_text("half-written by a failed enrich")
+    gh = FakeGh.install(tmp_path / "gh")
+    environ = {**RUN, "PATH": f"{gh.folder}{os.pathsep}{os.environ['PATH']}", "STEPS": steps(fetch="failure")}
+
+    assert status.main(["--repo", str(repo)], environ) == 0
+
+    assert sorted(gh.release()["assets"]) == sorted([*data, "meta.json", "status.json"])  # type: ignore[index]
+    assert gh.asset_bytes("tv_ex.json") == b'[{"committed": "tv_ex.json"}]\n'
+    assert gh.asset_bytes("meta.json") == (repo / "output" / "meta.json").read_bytes()

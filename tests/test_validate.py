@@ -11,7 +11,7 @@ import pytest
 from pipeline.checks import RESTORE
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
-from pipeline.overrides import load_overrides
+from pipeline.overrides import HOW_TO_FIX, load_overrides
 from pipeline.validate import main, validate_all, validate_outputs, validate_overrides
 
 
@@ -150,6 +150,7 @@ def test_every_problem_is_printed_before_exit_1(workdir: Path, capsys: pytest.Ca
         "output/movies_ex.json: $[1].myanimelist.id: MAL id 5 comes after 7 at $[0]: entries must be sorted by MAL id",
         "overrides/override_tv.json: $[0].trakt.season.number: 'two' is not of type 'integer'",
         f"validate: 2 problems; fix them before anything is published; {RESTORE}",
+        HOW_TO_FIX,
     ]
 
 
@@ -454,6 +455,7 @@ def test_load_overrides_refuses_with_every_problem(workdir: Path) -> None:
         "overrides/override_tv.json: $[0].trakt.type: 'series' is not one of ['shows', 'movies']",
         "overrides/override_tv.json: $[1].myanimelist.id: MAL id 1 is already at $[0]; keep one override per MAL id",
         "overrides/override_movies.json: not valid JSON (Expecting value at line 1, column 2)",
+        HOW_TO_FIX,
     ]
 
 

@@ -18,6 +18,13 @@ Rule names, as the report shows them:
 - ``shared-season`` / ``shared-movie``: two discovered MAL ids on one show season / movie (to review)
 - ``search-empty``, ``search-several``, ``search-wrong-type``, ``search-failed``: Trakt's search answer
 - ``season-missing``: Trakt's seasons of the show lack the season (never published as a split cour)
+
+Films filed as specials (``film-filed-as-special``, counted in the report): Anime-Lists files many
+films as specials of a TVDB series (season 0) or as a season of a TMDB show that shinkro calls a movie.
+Such a row that carries a TMDB movie id or an IMDb id is a movie claim (``MovieClaim.filed_as`` says
+how it was filed), unless shinkro calls the MAL id something other than a movie (then ``season-0`` or
+``type-conflict`` still drops it); Trakt's search with ``type=movie`` must then answer exactly one
+movie, like any movie claim.
 """
 
 from __future__ import annotations
@@ -61,6 +68,7 @@ class MovieClaim:
     anidb_id: int
     tmdb_id: int | None
     imdb_id: str | None
+    filed_as: str = ""  # how Anime-Lists files a film it keeps under a show: "a special of TVDB 73749", ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -126,6 +134,19 @@ def _is_movie(row: AnimeListsRow) -> bool:
     return row.tmdb_tv is None and (bool(row.tmdb_movies) or row.tvdb_label == "movie")
 
 
+def _names_a_film(row: AnimeListsRow, ids_row: AnimeIdsRow) -> bool:
+    return bool(row.tmdb_movies or row.imdb_ids or ids_row.imdb_ids)
+
+
+def _filed_as_special(row: AnimeListsRow) -> str:
+    """How a season-0 row files its entry ("" when it is no special)."""
+    if row.tvdb_season == 0 and row.tvdb_id is not None:
+        return f"a special of TVDB {row.tvdb_id}"
+    if row.tmdb_season == 0 and row.tmdb_tv is not None:
+        return f"a special of TMDB {row.tmdb_tv}"
+    return ""
+
+
 def classify(item: Joined) -> ShowClaim | MovieClaim | Dropped:
     """The claim one MAL id's sources support, or the first rule that drops it."""
     mal_id = item.mal_id
@@ -141,11 +162,19 @@ def classify(item: Joined) -> ShowClaim | MovieClaim | Dropped:
         detail = f"AniDB {row.anidb_id} ({row.name}) also names MAL {others}"
         return Dropped(mal_id=mal_id, kind=kind, rule="several-mal-ids", detail=detail)
     shinkro = item.shinkro
-    if shinkro is not None:
-        says_movie, says_show = shinkro.type in SHINKRO_MOVIE_TYPES, shinkro.type in SHINKRO_SHOW_TYPES
-        if (kind == "shows" and says_movie and row.tmdb_tv is not None) or (kind == "movies" and says_show):
-            detail = f"Anime-Lists says {kind[:-1]}, shinkro says {shinkro.type}"
-            return Dropped(mal_id=mal_id, kind=kind, rule="type-conflict", detail=detail)
+    shinkro_type = shinkro.type if shinkro is not None else None
+    if kind == "shows" and shinkro_type in SHINKRO_MOVIE_TYPES and row.tmdb_tv is not None:
+        if _names_a_film(row, ids_row):  # a film Anime-Lists files under a show
+            filed_as = _filed_as_special(row) or f"a season of TMDB {row.tmdb_tv}"
+            return _movie(item, row, ids_row, filed_as=f"{filed_as}, shinkro says movie")
+        detail = f"Anime-Lists says show, shinkro says {shinkro_type}"
+        return Dropped(mal_id=mal_id, kind=kind, rule="type-conflict", detail=detail)
+    if kind == "movies" and shinkro_type in SHINKRO_SHOW_TYPES:
+        detail = f"Anime-Lists says movie, shinkro says {shinkro_type}"
+        return Dropped(mal_id=mal_id, kind=kind, rule="type-conflict", detail=detail)
+    special = _filed_as_special(row) if kind == "shows" else ""
+    if special and _names_a_film(row, ids_row) and (shinkro_type is None or shinkro_type in SHINKRO_MOVIE_TYPES):
+        return _movie(item, row, ids_row, filed_as=special)
     if kind == "movies":
         return _movie(item, row, ids_row)
     return _show(item, row, ids_row)
@@ -189,7 +218,7 @@ def _show(item: Joined, row: AnimeListsRow, ids_row: AnimeIdsRow) -> ShowClaim |
     )
 
 
-def _movie(item: Joined, row: AnimeListsRow, ids_row: AnimeIdsRow) -> MovieClaim | Dropped:
+def _movie(item: Joined, row: AnimeListsRow, ids_row: AnimeIdsRow, filed_as: str = "") -> MovieClaim | Dropped:
     def drop(rule: str, detail: str) -> Dropped:
         return Dropped(mal_id=item.mal_id, kind="movies", rule=rule, detail=detail)
 
@@ -200,7 +229,14 @@ def _movie(item: Joined, row: AnimeListsRow, ids_row: AnimeIdsRow) -> MovieClaim
     imdb_id = next(iter(imdb)) if imdb else None
     if tmdb_id is None and imdb_id is None:
         return drop("no-tmdb-id", f"AniDB {row.anidb_id} has neither a TMDB movie id nor an IMDb id")
-    return MovieClaim(mal_id=item.mal_id, title=_title(item), anidb_id=row.anidb_id, tmdb_id=tmdb_id, imdb_id=imdb_id)
+    return MovieClaim(
+        mal_id=item.mal_id,
+        title=_title(item),
+        anidb_id=row.anidb_id,
+        tmdb_id=tmdb_id,
+        imdb_id=imdb_id,
+        filed_as=filed_as,
+    )
 
 
 def propose(

@@ -1,4 +1,5 @@
-"""The only module that knows Trakt: URLs, headers, the HTTP cache, retries, the rate limit.
+"""The only module that knows Trakt: URLs, headers, the HTTP cache, retries, the rate limit's use
+(the limiter itself is ``pipeline.trakt.ratelimit``).
 
 One ``requests_cache.CachedSession`` on SQLite is the only way out to Trakt. Answers (200 and 404)
 are cached until their URL's refresh slot (see ``refresh_seconds``), so a second run asks nothing
@@ -14,7 +15,6 @@ import json
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +30,7 @@ from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json, write_json
 from pipeline.models import Movie, SearchHit, Season, Show
 from pipeline.retry import RETRYABLE, TRANSIENT_ERRORS, backoff, retry_after
+from pipeline.trakt.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +49,9 @@ T = TypeVar("T")
 Status = Literal["ok", "not_found", "failed"]
 
 
+OUT_OF_TIME = "not asked: this run's time for Trakt (--stop-after) was used up; the next run asks it"
+
+
 class TraktUnavailable(PipelineError):
     """Trakt cannot be used for this run (outage, rejected key): stop, publish nothing."""
 
@@ -59,6 +63,7 @@ class Stats:
     retries: int = 0
     throttled: int = 0  # 429 answers received
     failed: int = 0  # lookups that failed for good
+    deferred: int = 0  # not asked: the time budget was used up (left for the next run, from the cache)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, name: str, count: int = 1) -> None:
@@ -86,71 +91,6 @@ def refresh_seconds(url: str, now: float, refresh_days: float) -> float:
     phase = int.from_bytes(hashlib.sha256(url.encode()).digest()[:8], "big") / 2**64 * cycle
     earliest = now + minimum
     return minimum + (phase - earliest) % cycle
-
-
-class RateLimiter:
-    """Never more than ``calls`` requests in any ``period`` seconds (a sliding window).
-
-    A request counts from the moment it is let through (in flight) and, once answered, from the
-    moment its answer arrived, which is after Trakt counted it: the window the client sees is never
-    ahead of Trakt's, however many threads send. The first ``calls`` requests go out at once.
-    """
-
-    POLL = 0.01  # how long to wait when every slot is taken by a request still in flight
-
-    def __init__(
-        self,
-        calls: int,
-        period: float,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._calls, self._period = calls, period
-        self._clock, self._sleep = clock, sleep
-        self._answered: deque[float] = deque()
-        self._in_flight = 0
-        self._blocked_until = 0.0
-        self._lock = threading.Lock()
-
-    def acquire(self) -> None:
-        """Wait until a request may go out, and count it as in flight."""
-        while True:
-            with self._lock:
-                now = self._clock()
-                while self._answered and self._answered[0] <= now - self._period:
-                    self._answered.popleft()
-                wait = self._blocked_until - now
-                if len(self._answered) + self._in_flight >= self._calls:
-                    # A slot frees when the oldest answer leaves the window (in-flight ones only add).
-                    wait = max(wait, self._answered[0] + self._period - now if self._answered else self.POLL)
-                if wait <= 0:
-                    self._in_flight += 1
-                    return
-            self._sleep(wait)
-
-    def record(self) -> None:
-        """The answer to a request let through by ``acquire`` arrived (or it failed)."""
-        with self._lock:
-            self._in_flight = max(0, self._in_flight - 1)
-            self._answered.append(self._clock())
-
-    def ages(self) -> list[float]:
-        """How long ago each answer still in the window arrived, oldest first (for the next process)."""
-        with self._lock:
-            now = self._clock()
-            return [now - at for at in self._answered if at > now - self._period]
-
-    def seed(self, ages: list[float]) -> None:
-        """Count answers an earlier process received ``ages`` seconds ago, as if this limiter had."""
-        with self._lock:
-            now = self._clock()
-            earlier = sorted(now - age for age in ages if 0 <= age < self._period)
-            self._answered = deque(sorted([*earlier, *self._answered]))
-
-    def block_for(self, seconds: float) -> None:
-        with self._lock:
-            self._blocked_until = max(self._blocked_until, self._clock() + seconds)
 
 
 class _PacedAdapter(HTTPAdapter):
@@ -327,10 +267,15 @@ class TraktClient:
     clock: Callable[[], float] = time.monotonic
     wall_clock: Callable[[], float] = time.time
     stats: Stats = field(default_factory=Stats)
+    # Seconds this client may ask Trakt (None: no limit). Past them an answer not in the cache is
+    # "failed" with OUT_OF_TIME, without a request: the step finishes with what it has, well before
+    # its workflow step's timeout-minutes, which would fail the run and skip publishing.
+    budget: float | None = None
 
     def __post_init__(self) -> None:
         if not self.config.api_key:
             raise PipelineError(NO_KEY)
+        self.stop_at = None if self.budget is None else self.clock() + self.budget
         self.limiter = RateLimiter(
             self.config.rate_limit_calls, self.config.rate_limit_period, clock=self.clock, sleep=self.sleep
         )
@@ -352,6 +297,9 @@ class TraktClient:
         self._failures_in_a_row = 0
         self._stopped: TraktUnavailable | None = None  # set once: every thread stops asking
         self._lock = threading.Lock()
+
+    def out_of_time(self) -> bool:
+        return self.stop_at is not None and self.clock() >= self.stop_at
 
     def close(self) -> None:
         self._save_window()
@@ -454,7 +402,9 @@ class TraktClient:
         try:
             if path not in self._answers:
                 self._answers[path] = self._fetch(path)
-                if self._answers[path][0] == "failed":
+                if self._answers[path][2] == OUT_OF_TIME:
+                    self.stats.add("deferred")
+                elif self._answers[path][0] == "failed":
                     self.stats.add("failed")
                     logger.warning("enrich: %s failed for good: %s", path, self._answers[path][2])
         finally:
@@ -484,6 +434,8 @@ class TraktClient:
         outcome = self._from_cache(path)
         if outcome is not None:
             return outcome
+        if self.out_of_time():
+            return ("failed", None, OUT_OF_TIME)
         detail = ""
         for attempt in range(self.config.max_retries + 1):
             if self._stopped is not None:

@@ -32,7 +32,7 @@ static files').
 
 Every answer but a static file waits ``latency`` seconds first (faults add their ``delay``).
 
-By hand: ``uv run python -m pipeline.fake_trakt --port 8765`` serves the recorded sample plus
+By hand: ``uv run python -m pipeline.trakt.fake --port 8765`` serves the recorded sample plus
 synthesized answers for the upstream lists in pipeline/demo_data, and prints the environment to export.
 """
 
@@ -62,7 +62,7 @@ from urllib.parse import parse_qs
 from pipeline.sources import anime_lists, catalog
 from pipeline.sources.anime_lists import AnimeListsRow
 
-FIXTURES = Path(__file__).resolve().parent / "demo_data"
+FIXTURES = Path(__file__).resolve().parents[1] / "demo_data"
 SAMPLE = FIXTURES / "trakt-sample.json"
 UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
 UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
@@ -491,7 +491,9 @@ class FakeTrakt:
 
         A TMDB tv id X is the show ``SEARCH_SHOW_BASE + X`` with seasons 0 to the highest season the rows
         give it; a TMDB movie id Y the movie ``SEARCH_MOVIE_BASE + Y``; an IMDb id ttZ (of a row without
-        a TMDB id) the movie ``SEARCH_IMDB_BASE + Z``. Stable variety, by the TMDB id: every
+        a TMDB id) the movie ``SEARCH_IMDB_BASE + Z``. Movie ids on a special (season 0) of a show are
+        movies too, but every ``SEARCH_EMPTY_EVERY``-th such IMDb id (by Z) is an episode's, which a
+        search with ``type=movie`` answers ``[]``. Stable variety, by the TMDB id: every
         ``SEARCH_EMPTY_EVERY``-th TMDB search answers ``[]`` (its TVDB search still finds the show), every
         ``SEARCH_SEVERAL_EVERY``-th answers two shows, every ``SEARCH_WRONG_TYPE_EVERY``-th answers a
         movie whatever the type asked, and every ``SEASON_GAP_EVERY``-th show lacks its highest season.
@@ -505,12 +507,18 @@ class FakeTrakt:
                 names.setdefault(row.tmdb_tv, row.name)
                 if row.tvdb_id is not None:
                     tvdb_of.setdefault(row.tmdb_tv, row.tvdb_id)
-            elif len(row.tmdb_movies) == 1:
+            special = 0 in (row.tvdb_season, row.tmdb_season)  # maybe a film filed as a special
+            if row.tmdb_tv is not None and not special:
+                continue
+            if len(row.tmdb_movies) == 1:
                 tmdb = row.tmdb_movies[0]
                 self._search_movie(("tmdb", str(tmdb)), SEARCH_MOVIE_BASE + tmdb, row.name, tmdb, None)
             elif len(row.imdb_ids) == 1 and row.imdb_ids[0][2:].isdigit():
-                imdb = row.imdb_ids[0]
-                self._search_movie(("imdb", imdb), SEARCH_IMDB_BASE + int(imdb[2:]), row.name, None, imdb)
+                imdb, number = row.imdb_ids[0], int(row.imdb_ids[0][2:])
+                if special and number % SEARCH_EMPTY_EVERY == 0:  # an episode's IMDb id: no movie has it
+                    self.search.setdefault(("imdb", imdb), [])
+                    continue
+                self._search_movie(("imdb", imdb), SEARCH_IMDB_BASE + number, row.name, None, imdb)
         for tmdb, top in sorted(highest.items()):
             self._search_show(tmdb, tvdb_of.get(tmdb), names[tmdb], top)
         return self

@@ -1,0 +1,105 @@
+"""The README and docs/: every relative link resolves, to a file of the checkout and a heading in it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md"), ROOT / ".github" / "pull_request_template.md"])
+LINK = re.compile(r"(?<!!)\[(?:[^\[\]]|\[[^\]]*\])*\]\(([^)\s]+)\)")
+FENCE = re.compile(r"^(```|~~~).*?^\1", re.S | re.M)
+INLINE_CODE = re.compile(r"`[^`\n]*`")
+# GitHub's routes that a relative link from the README may name (resolved against /<owner>/<repo>/blob/main/).
+ISSUE_FORM = re.compile(r"^\.\./\.\./issues/new\?template=(?P<form>[\w.-]+)$")
+
+
+def slug(heading: str) -> str:
+    """GitHub's anchor for a heading: lower case, punctuation but - and _ dropped, spaces made -."""
+    text = re.sub(r"`|\*\*|\*", "", heading.strip().lower())
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text)
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def prose(text: str) -> str:
+    return INLINE_CODE.sub("", FENCE.sub("", text))
+
+
+def anchors(page: Path) -> set[str]:
+    found: set[str] = set()
+    for line in FENCE.sub("", page.read_text(encoding="utf-8")).splitlines():
+        if match := re.match(r"^#{1,6} (.+)$", line):
+            base = slug(match.group(1))
+            name, n = base, 1
+            while name in found:  # GitHub numbers repeated headings: x, x-1, x-2
+                name, n = f"{base}-{n}", n + 1
+            found.add(name)
+    return found
+
+
+def links(page: Path) -> list[str]:
+    return LINK.findall(prose(page.read_text(encoding="utf-8")))
+
+
+def problem(page: Path, target: str) -> str | None:
+    """Why ``target``, linked from ``page``, does not resolve; None when it does."""
+    if re.match(r"^[a-z]+:", target):
+        return None  # https:, mailto: ... are outside the checkout
+    if form := ISSUE_FORM.match(target):
+        exists = (ROOT / ".github" / "ISSUE_TEMPLATE" / form["form"]).is_file()
+        return None if exists and page == ROOT / "README.md" else f"no issue form {form['form']}"
+    path_part, _, anchor = target.partition("#")
+    path = (page.parent / unquote(path_part)).resolve() if path_part else page
+    if not path.is_relative_to(ROOT):
+        return "points outside the checkout"
+    if not path.exists():
+        return "no such file"
+    if anchor and path.suffix == ".md" and anchor not in anchors(path):
+        return f"no heading #{anchor} in {path.relative_to(ROOT)}"
+    return None
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(ROOT)) for p in PAGES])
+def test_every_relative_link_resolves(page: Path) -> None:
+    broken = [f"{target}: {why}" for target in links(page) if (why := problem(page, target))]
+    assert broken == []
+
+
+def test_every_docs_page_is_linked_from_the_readme() -> None:
+    readme = {(ROOT / target.partition("#")[0]).resolve() for target in links(ROOT / "README.md")}
+    assert [p.name for p in sorted((ROOT / "docs").glob("*.md")) if p.resolve() not in readme] == []
+
+
+def test_the_checker_finds_a_broken_file_a_broken_anchor_and_a_link_outside(tmp_path: Path) -> None:
+    """The checker itself: a missing file, a heading that is not there and a path out of the checkout fail."""
+    page = ROOT / "docs" / "format.md"
+    assert problem(page, "nowhere.md") == "no such file"
+    assert problem(page, "../README.md#no-such-heading") == "no heading #no-such-heading in README.md"
+    assert problem(page, "../../elsewhere.md") == "points outside the checkout"
+    assert problem(page, "#every-key-of-a-tv-entry") is None
+    assert problem(ROOT / "README.md", "../../issues/new?template=nope.yml") == "no issue form nope.yml"
+
+
+@pytest.mark.parametrize(
+    ("heading", "anchor"),
+    [
+        ("Where an entry comes from: `origin`", "where-an-entry-comes-from-origin"),
+        ("Is the nightly alive? (status.json)", "is-the-nightly-alive-statusjson"),
+        ("Corrections of upstream's seasons", "corrections-of-upstreams-seasons"),
+        ("Moving from the predecessor", "moving-from-the-predecessor"),
+    ],
+)
+def test_anchors_are_githubs(heading: str, anchor: str) -> None:
+    assert slug(heading) == anchor
+
+
+def test_the_readme_answers_a_newcomers_first_questions() -> None:
+    """The URL of tv_ex.json and what is_split_cour and episodes mean are in the README itself."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "https://raw.githubusercontent.com/<owner>/<repo>/main/output/tv_ex.json" in readme
+    assert re.search(r'"is_split_cour": true.*"season": null', readme, re.S)
+    assert "MAL episode n is episode n + offset" in readme
+    assert "uv run python -m pipeline --demo" in readme and "uv run pytest" in readme
