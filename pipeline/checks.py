@@ -3,7 +3,8 @@
 Every problem is one line, ``<file>: <JSON path>: <what is wrong>``. The schema checks live in
 ``pipeline.schemas``; this module adds what a schema cannot state: each MAL id once per file,
 sorted files, no entry both published and not found, a season exactly when not a split cour, and
-``trakt.episodes`` on the entry's own season (or, for a split cour, a second cour inside another).
+``trakt.episodes`` on the entry's own season (or, for a split cour, a second cour inside another), and
+the top-level copies of ``release_year`` and ``externals`` as ``trakt``'s.
 """
 
 from __future__ import annotations
@@ -17,7 +18,15 @@ from typing import Any
 from pipeline import schemas
 from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json
-from pipeline.models import KINDS, META_FILE, NOT_FOUND_FILE, OUTPUT_FILE, TOP_LEVEL_COPIES
+from pipeline.models import (
+    KINDS,
+    META_FILE,
+    NOT_FOUND_FILE,
+    OUTPUT_FILE,
+    TOP_LEVEL_COPIES,
+    UNKNOWN_TOP_LEVEL_YEAR,
+    top_level_year,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -148,16 +157,28 @@ def _shown(value: dict[str, Any], key: str) -> str:
 
 
 def _copies(label: str, entries: list[Any]) -> list[str]:
-    """The top-level ``release_year`` and ``externals`` equal the ones inside ``trakt``."""
+    """The top-level ``externals`` equals ``trakt.externals``; the top-level ``release_year`` equals
+    ``trakt.release_year``, or is 0 where that is null (the predecessor's convention)."""
     found = []
     for position, entry in enumerate(entries):
         trakt = dig(entry, ("trakt",))
         if not isinstance(trakt, dict):
             continue  # the schema reports it
         for key in TOP_LEVEL_COPIES:
-            if key in entry and key in trakt and entry[key] != trakt[key]:
+            if key not in entry or key not in trakt:
+                continue
+            expected = top_level_year(trakt[key]) if key == "release_year" and trakt[key] is None else trakt[key]
+            if entry[key] == expected and type(entry[key]) is type(expected):
+                continue
+            at = location(position, (key,))
+            if key == "release_year":
                 found.append(
-                    f"{label}: {location(position, (key,))}: differs from trakt.{key} "
+                    f"{label}: {at}: is {entry[key]!r}, trakt.release_year is {trakt[key]!r}; the top-level copy"
+                    f" must equal trakt.release_year, or be {UNKNOWN_TOP_LEVEL_YEAR} where that is null"
+                )
+            else:
+                found.append(
+                    f"{label}: {at}: differs from trakt.{key} "
                     f"({_differences(entry[key], trakt[key])}); the two copies must be equal"
                 )
     return found

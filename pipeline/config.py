@@ -38,6 +38,8 @@ ENVIRONMENT = {
     "FETCH_MAX_RETRIES": "download_max_retries",
     "FETCH_RETRY_AFTER_MAX": "download_retry_after_max",
     "ANITRAKT_MASS_CHANGE_THRESHOLD": "mass_change_threshold",
+    # Letterboxd ids (issue 17)
+    "WIKIDATA_SPARQL_URL": "wikidata_sparql_url",
 }
 
 
@@ -79,6 +81,11 @@ class Config:
     download_retry_after_max: float
     mass_change_threshold: float
     mass_change_min_entries: int
+    # Letterboxd ids (issue 17)
+    wikidata_sparql_url: str
+    wikidata_cache: Path
+    wikidata_batch: int
+    wikidata_refresh_days: float
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -116,6 +123,10 @@ def _defaults(path: Path) -> dict[str, Any]:
         "mass_change_threshold": guards["mass_change_threshold"],
         "mass_change_min_entries": guards["mass_change_min_entries"],
         **_discovery(raw["discovery"]),
+        "wikidata_sparql_url": raw["letterboxd"]["wikidata_sparql_url"],
+        "wikidata_cache": Path(raw["letterboxd"]["cache"]),
+        "wikidata_batch": raw["letterboxd"]["batch"],
+        "wikidata_refresh_days": raw["letterboxd"]["refresh_days"],
     }
 
 

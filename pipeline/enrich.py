@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, changes, guards, logs
+from pipeline import candidates, changes, guards, letterboxd, logs
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
@@ -500,6 +500,20 @@ def _look_up_all(
                 )
 
 
+def _decided(published: dict[Kind, Published]) -> Decided:
+    return {kind: (_sorted(files.output), _sorted(files.not_found)) for kind, files in published.items()}
+
+
+def _fill_letterboxd(
+    config: Config, published: dict[Kind, Published], overrides: list[tuple[str, dict[str, Any]]]
+) -> dict[str, Any] | None:
+    """The movies' Letterboxd ids (kept, from overrides, resolved on Wikidata), for the summary; None without movies."""
+    if "movies" not in published:
+        return None
+    files = published["movies"]
+    return letterboxd.fill(config, files.output, files.old_output_by_id, letterboxd.from_overrides(overrides)).summary()
+
+
 def _sorted(entries: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
     return [entries[mal_id] for mal_id in sorted(entries)]
 
@@ -575,6 +589,7 @@ def _write_meta(
     meta = {
         "schema_version": SCHEMA_VERSION,
         "last_changed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "trakt_fetched": now.strftime("%Y-%m-%dT%H:%M:%SZ"),  # this run asked Trakt (or its cache) for every entry
         "files": files,
         "upstream": sources,
         "origins": origins,
@@ -684,9 +699,10 @@ def enrich(
                 options.stop_after,
                 f"{client.stats.deferred:,}",
             )
-        decided = {kind: (_sorted(files.output), _sorted(files.not_found)) for kind, files in published.items()}
         if not options.allow_shrink:
-            _guard_after_lookups(client, groups, published, decided, config)
+            _guard_after_lookups(client, groups, published, _decided(published), config)
+        films = _fill_letterboxd(config, published, overrides)  # not Trakt's: after the guards, never a reason
+        decided = _decided(published)
         changed = _write_data(config, options, published, decided)
         if options.output is None:
             _write_meta(config, lists, decided, changed, started)
@@ -696,6 +712,7 @@ def enrich(
         client.close()
     summary = _summary(run, decided, lists, client, options, started, discovered_from)
     summary["season_evidence"] = sources.problem or "checked against the mapping sources"
+    summary["letterboxd"] = films
     write_json(config.run_summary, summary)
     return summary
 

@@ -4,7 +4,8 @@
 
 Load the predecessor's four files from DIR (its layout, ``release_year`` and ``externals`` beside
 ``trakt``, or the spec's, inside it) and the upstream lists; turn every entry into records and
-rebuild it through ``pipeline.models`` (ids given as ``""`` or ``0`` become null, a year of 0 null);
+rebuild it through ``pipeline.models`` (ids given as ``""`` or ``0`` become null, a year of 0 null
+inside ``trakt`` and 0 at the top level, the Letterboxd ids of movies kept);
 hold back, with the reason and the MAL id, what cannot be carried over as it is; check the result
 with ``pipeline.checks``; write the files sorted, then ``meta.json`` saying where the data came
 from; print the report. Nothing is written when the result would not validate.
@@ -37,6 +38,7 @@ from pipeline.models import (
     Kind,
     Mapping,
     count_origins,
+    letterboxd_of,
     movie_entry,
     not_found_entry,
     show_entry,
@@ -175,10 +177,13 @@ def _show(entry: dict[str, Any], source: str) -> dict[str, Any]:
 
 
 def _movie(entry: dict[str, Any], source: str) -> dict[str, Any]:
+    """A movie, with the Letterboxd ids the predecessor resolved (not Trakt's: they are not in ``ids``)."""
     trakt = entry["trakt"]
-    ids = {"trakt": trakt["id"], "slug": trakt["slug"], **trakt["externals"]}
+    externals = dict(trakt["externals"])
+    letterboxd = letterboxd_of(externals.pop("letterboxd", None))
+    ids = {"trakt": trakt["id"], "slug": trakt["slug"], **externals}
     movie = parse_movie({"title": trakt["title"], "year": trakt["release_year"], "ids": ids})
-    return movie_entry(_mapping(entry, "movies", source, None), movie)
+    return movie_entry(_mapping(entry, "movies", source, None), movie, letterboxd)
 
 
 def _differences(old: Any, new: Any, path: str = "") -> Iterator[str]:
@@ -351,6 +356,7 @@ def meta(migration: Migration) -> dict[str, Any]:
     return {
         "schema_version": SCHEMA_VERSION,
         "last_changed": migration.imported_at.strftime(STAMP),
+        "trakt_fetched": provenance.published.strftime(STAMP),  # the predecessor's Trakt answers are that old
         "files": {name: {"entries": len(found.entries)} for name, found in migration.files.items()},
         "origins": {  # every entry is imported until a nightly refreshes it
             name: count_origins(list(found.entries.values()))

@@ -21,8 +21,16 @@ META_FILE = "meta.json"
 SCHEMA_VERSION = 1
 
 # Keys of ``trakt`` that every output entry repeats at its top level, after ``trakt``, where the
-# predecessor's files kept them and its consumers read them; the two copies are always equal.
+# predecessor's files kept them and its consumers read them. The copies are equal, except that an
+# unknown year is null in ``trakt`` and 0 at the top level (the predecessor's convention: its strict
+# parsers require a number there).
 TOP_LEVEL_COPIES = ("release_year", "externals")
+UNKNOWN_TOP_LEVEL_YEAR = 0
+
+
+def top_level_year(year: int | None) -> int:
+    """The top-level copy of ``trakt.release_year``: the year, or 0 where Trakt has none."""
+    return UNKNOWN_TOP_LEVEL_YEAR if year is None else year
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -74,6 +82,41 @@ class Movie:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class Letterboxd:
+    """A film's Letterboxd ids: the slug of its URL, its short link id (``lid``) and numeric id (``uid``).
+
+    Not Trakt's: imported from the predecessor, resolved from Wikidata (the slug only) or set by an override.
+    """
+
+    slug: str | None
+    lid: str | None
+    uid: int | None
+
+
+def letterboxd_json(ids: Letterboxd | None) -> dict[str, Any] | None:
+    """``externals.letterboxd`` of a movie: the three ids, or null when none is known."""
+    if ids is None or (ids.slug, ids.lid, ids.uid) == (None, None, None):
+        return None
+    return {"slug": ids.slug, "lid": ids.lid, "uid": ids.uid}
+
+
+def letterboxd_of(value: Any) -> Letterboxd | None:
+    """The ids in a published (or override) ``letterboxd`` object; None for null or an object of nulls.
+
+    Empty strings and ids that are not positive numbers are null, as for Trakt's ids.
+    """
+    if not isinstance(value, dict):
+        return None
+    slug, lid, uid = value.get("slug"), value.get("lid"), value.get("uid")
+    ids = Letterboxd(
+        slug=slug if isinstance(slug, str) and slug else None,
+        lid=lid if isinstance(lid, str) and lid else None,
+        uid=uid if type(uid) is int and uid > 0 else None,
+    )
+    return None if letterboxd_json(ids) is None else ids
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SearchHit:
     """One result of Trakt's search by external id."""
 
@@ -87,7 +130,7 @@ def _both_layouts(myanimelist: dict[str, Any], trakt: dict[str, Any], origin: st
     return {
         "myanimelist": myanimelist,
         "trakt": trakt,
-        "release_year": trakt["release_year"],
+        "release_year": top_level_year(trakt["release_year"]),
         "externals": dict(trakt["externals"]),  # equal to trakt's, not the same object
         "origin": origin,
     }
@@ -138,8 +181,8 @@ def _with_episodes(trakt: dict[str, Any]) -> dict[str, Any]:
     return rebuilt
 
 
-def movie_entry(mapping: Mapping, movie: Movie) -> dict[str, Any]:
-    """An OutputMovie."""
+def movie_entry(mapping: Mapping, movie: Movie, letterboxd: Letterboxd | None = None) -> dict[str, Any]:
+    """An OutputMovie; ``letterboxd`` is not Trakt's (see ``pipeline.letterboxd``)."""
     return _both_layouts(
         {"title": mapping.mal_title, "id": mapping.mal_id},
         {
@@ -148,19 +191,29 @@ def movie_entry(mapping: Mapping, movie: Movie) -> dict[str, Any]:
             "slug": movie.slug,
             "type": "movies",
             "release_year": movie.year,
-            "externals": {"tmdb": movie.tmdb, "imdb": movie.imdb},
+            "externals": {"tmdb": movie.tmdb, "imdb": movie.imdb, "letterboxd": letterboxd_json(letterboxd)},
         },
         mapping.origin,
     )
+
+
+def with_letterboxd(entry: dict[str, Any], ids: Letterboxd | None) -> dict[str, Any]:
+    """A published movie entry with ``externals.letterboxd`` set to ``ids`` in both copies."""
+    externals = {**entry["trakt"]["externals"], "letterboxd": letterboxd_json(ids)}
+    return republished({**entry, "trakt": {**entry["trakt"], "externals": externals}}, entry["origin"])
 
 
 def republished(entry: dict[str, Any], origin: Origin) -> dict[str, Any]:
     """A previously published output entry in today's layout (its top-level copies made from ``trakt``).
 
     For entries kept as they were (a failed refresh), which may predate the top-level copies or the
-    origin: an entry without one gets ``origin``, its mapping's; one that has one keeps it.
+    origin: an entry without one gets ``origin``, its mapping's; one that has one keeps it. A movie
+    published before the Letterboxd ids gets ``externals.letterboxd`` null.
     """
-    rebuilt = _both_layouts(entry["myanimelist"], _with_episodes(entry["trakt"]), str(entry.get("origin", origin)))
+    trakt = _with_episodes(entry["trakt"])
+    if trakt.get("type") == "movies" and "letterboxd" not in trakt["externals"]:
+        trakt = {**trakt, "externals": {**trakt["externals"], "letterboxd": None}}
+    rebuilt = _both_layouts(entry["myanimelist"], trakt, str(entry.get("origin", origin)))
     return {**rebuilt, **{key: value for key, value in entry.items() if key not in rebuilt}}
 
 

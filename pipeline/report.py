@@ -80,6 +80,21 @@ def _disagreement(row: dict[str, Any]) -> str:
     return f"MAL {row['mal_id']} {row['title']!r} (upstream {upstream}): {row['reason']}; {row['evidence']}"
 
 
+def _letterboxd(films: dict[str, Any] | None) -> list[str]:
+    """The movies' Letterboxd ids; a warning when the Wikidata lookup failed."""
+    if not films:
+        return []
+    lines = [
+        f"Letterboxd ids: {films['kept']:,} kept, {films['overridden']:,} from overrides, {films['resolved']:,}"
+        f" resolved on Wikidata of {films['asked']:,} films asked ({films['batches']:,} queries),"
+        f" {films['unknown']:,} unknown.",
+        "",
+    ]
+    if films["problem"]:
+        lines += [f"> [!WARNING]\n> Letterboxd lookup failed: {films['problem']}.", ""]
+    return lines
+
+
 def render(summary: dict[str, Any]) -> str:
     requests = summary["requests"]
     lines = [
@@ -97,6 +112,7 @@ def render(summary: dict[str, Any]) -> str:
         f" {requests['failed']:,} failed for good.",
         "",
     ]
+    lines += _letterboxd(summary.get("letterboxd"))
     for kind, found in summary["changes"].items():
         lines += _kind_section(kind, found)
     lines += _listing("Kept stale after errors", summary["stale"], _failure)

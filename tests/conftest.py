@@ -12,7 +12,7 @@ import pytest
 
 from pipeline.config import Config, load_config
 from pipeline.models import KINDS, UPSTREAM_FILE, Kind
-from pipeline.trakt.fake import SOURCE_FILES, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
+from pipeline.trakt.fake import SOURCE_FILES, SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 
 API_KEY = "test-key-5f0c1d9e8b7a"
 # variable -> the path the fake serves the mapping source at (FakeTrakt.serve_sources)
@@ -42,6 +42,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         *SOURCE_VARIABLES,
     ):
         monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("WIKIDATA_SPARQL_URL", f"http://127.0.0.1:9{SPARQL_PATH}")  # never the real Wikidata
     # Offline whatever a test leaves unset: the mapping sources' defaults are GitHub URLs, so they point
     # at a closed local port instead (refused at once), and a failed download is not retried for real.
     for variable, path in SOURCE_VARIABLES.items():
@@ -78,6 +79,7 @@ def make_config(fake: FakeTrakt, **changes: Any) -> Config:
         anime_lists_url=fake.url + SOURCE_VARIABLES["ANIME_LISTS_URL"],
         anime_ids_url=fake.url + SOURCE_VARIABLES["ANIME_IDS_URL"],
         shinkro_tvdb_url=fake.url + SOURCE_VARIABLES["SHINKRO_TVDB_URL"],
+        wikidata_sparql_url=fake.url + SPARQL_PATH,
         timeout=2.0,
         rate_limit_period=1.0,  # the fake has no rate limit; a test of the limiter sets its own
         backoff=0.01,

@@ -12,7 +12,7 @@ import pipeline.__main__ as chain
 from pipeline import candidates
 from pipeline.sources import anime_lists
 from pipeline.trakt.client import seasons_path
-from pipeline.trakt.fake import SOURCES, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
+from pipeline.trakt.fake import SOURCES, SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 from pipeline.validate import validate_outputs
 from tests.conftest import API_KEY, SOURCE_VARIABLES, real_lists
 
@@ -25,6 +25,7 @@ def point_at(monkeypatch: pytest.MonkeyPatch, fake: FakeTrakt) -> None:
     for variable, path in SOURCE_VARIABLES.items():
         monkeypatch.setenv(variable, fake.url + path)
     monkeypatch.setenv("TRAKT_API_URL", fake.url)
+    monkeypatch.setenv("WIKIDATA_SPARQL_URL", fake.url + SPARQL_PATH)
     monkeypatch.setenv("ANITRAKT_TV_URL", f"{fake.url}/db/tv.json")
     monkeypatch.setenv("ANITRAKT_MOVIES_URL", f"{fake.url}/db/movies.json")
     monkeypatch.setenv("TRAKT_API_KEY", API_KEY)

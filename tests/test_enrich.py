@@ -88,7 +88,8 @@ def test_missing_season_is_a_split_cour(workdir: Path, fake: FakeTrakt) -> None:
 
 
 def test_empty_and_zero_ids_and_missing_year_publish_as_null(workdir: Path, fake: FakeTrakt) -> None:
-    """Trakt's "" and 0 ids, and a null year, are published as null."""
+    """Trakt's "" and 0 ids, and a null year, are published as null (the top-level year as 0, the
+    predecessor's convention); a film without ids has no Letterboxd ids, and Wikidata is not asked."""
     add_show(fake, 10, 1, imdb="", tvdb=0)
     fake.shows[10]["year"] = None
     fake.movies[20] = movie(20, imdb="", tmdb=0)
@@ -97,7 +98,7 @@ def test_empty_and_zero_ids_and_missing_year_publish_as_null(workdir: Path, fake
     tv = read(workdir, "tv_ex.json")[0]
     for copy in (tv["trakt"], tv):  # the same in both places
         assert copy["externals"]["imdb"] is None and copy["externals"]["tvdb"] is None
-        assert copy["release_year"] is None
+    assert tv["trakt"]["release_year"] is None and tv["release_year"] == 0
     film = read(workdir, "movies_ex.json")[0]
     assert film == {
         "myanimelist": {"title": "Anime movie 2", "id": 2},
@@ -107,12 +108,13 @@ def test_empty_and_zero_ids_and_missing_year_publish_as_null(workdir: Path, fake
             "slug": "movie-20",
             "type": "movies",
             "release_year": 2001,
-            "externals": {"tmdb": None, "imdb": None},
+            "externals": {"tmdb": None, "imdb": None, "letterboxd": None},
         },
         "release_year": 2001,
-        "externals": {"tmdb": None, "imdb": None},
+        "externals": {"tmdb": None, "imdb": None, "letterboxd": None},
         "origin": "upstream",
     }
+    assert fake.sparql_requests == []
     assert list(film) == ["myanimelist", "trakt", "release_year", "externals", "origin"]
 
 
@@ -450,13 +452,18 @@ def test_meta_describes_the_upstream_lists_it_was_built_from(workdir: Path, fake
     }
 
 
-def test_meta_changes_only_with_the_data(workdir: Path, fake: FakeTrakt) -> None:
-    """meta.json is rewritten, dated by the run, when a data file changes, and left as is when nothing changed."""
+def publish_one_show_and_one_film(workdir: Path, fake: FakeTrakt) -> Path:
+    """One enrich run publishing MAL 1 (Trakt show 10) and MAL 2 (Trakt movie 20); returns meta.json's path."""
     fake.movies[20] = movie(20)
     add_show(fake, 10, 1)
     write_upstream(workdir, [tv_entry(1, 10)], [movie_entry(2, 20)])
     run(fake)
-    meta_path = workdir / "output" / "meta.json"
+    return workdir / "output" / "meta.json"
+
+
+def test_meta_changes_only_with_the_data(workdir: Path, fake: FakeTrakt) -> None:
+    """meta.json is rewritten, dated by the run, when a data file changes, and left as is when nothing changed."""
+    meta_path = publish_one_show_and_one_film(workdir, fake)
     meta = json.loads(meta_path.read_text())
     assert meta["files"]["movies_ex.json"] == {"entries": 1}
     meta["last_changed"] = "2001-01-01T00:00:00Z"
@@ -469,6 +476,20 @@ def test_meta_changes_only_with_the_data(workdir: Path, fake: FakeTrakt) -> None
     ended = datetime.now(UTC)
     changed = datetime.strptime(json.loads(meta_path.read_text())["last_changed"], "%Y-%m-%dT%H:%M:%S%z")
     assert started <= changed <= ended
+
+
+def test_meta_dates_the_trakt_facts_by_the_run_that_wrote_them(workdir: Path, fake: FakeTrakt) -> None:
+    """After the import, meta.json's trakt_fetched is the predecessor's date; the first enrich that changes
+    the data dates it by its own start, the same instant as last_changed; the import's block stays."""
+    meta_path = publish_one_show_and_one_film(workdir, fake)
+    meta = json.loads(meta_path.read_text())
+    imported = {"repository": "a/b", "commit": "91a8adb", "published": "2026-07-24T07:26:20Z", "imported_at": "x"}
+    meta_path.write_text(json.dumps({**meta, "trakt_fetched": "2026-07-24T07:26:20Z", "imported": imported}))
+    fake.movies[20]["title"] = "New title"
+    run(fake, Options(progress=False, force=True))
+    meta = json.loads(meta_path.read_text())
+    assert meta["trakt_fetched"] == meta["last_changed"] != "2026-07-24T07:26:20Z"
+    assert meta["imported"] == imported
 
 
 def test_run_stopped_before_meta_is_dated_by_the_next_run(

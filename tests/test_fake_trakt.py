@@ -295,7 +295,7 @@ def test_cli_serves_the_fixtures_and_prints_the_environment() -> None:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline().strip() for _ in range(7)]
+        lines = [process.stdout.readline().strip() for _ in range(8)]
         url = lines[0].removeprefix("export TRAKT_API_URL=")
         assert lines == [
             f"export TRAKT_API_URL={url}",
@@ -304,6 +304,7 @@ def test_cli_serves_the_fixtures_and_prints_the_environment() -> None:
             f"export ANIME_LISTS_URL={url}/sources/anime-list-master.xml",
             f"export ANIME_IDS_URL={url}/sources/anime_ids.json",
             f"export SHINKRO_TVDB_URL={url}/sources/tvdb-mal.yaml",
+            f"export WIKIDATA_SPARQL_URL={url}/sparql",
             "export TRAKT_API_KEY=local-fake-key",
         ]
         assert requests.get(f"{url}/sources/anime_ids.json", timeout=2).json()["1"]["mal_id"] == 290

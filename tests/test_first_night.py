@@ -87,6 +87,12 @@ def test_first_night_after_the_import_publishes_without_allow_shrink(night: Any)
         if kind == "shows":
             split = {e["myanimelist"]["id"] for e in before[kind] if e["trakt"]["is_split_cour"]}
             assert {e["myanimelist"]["id"] for e in after if e["trakt"]["is_split_cour"]} & imported <= split
+        else:  # the imported Letterboxd ids stay on every film still mapped to the same Trakt movie
+            old = {e["myanimelist"]["id"]: e for e in before[kind]}
+            same = [(e, old[e["myanimelist"]["id"]]) for e in after if e["myanimelist"]["id"] in old]
+            known = [(e, o) for e, o in same if o["trakt"]["id"] == e["trakt"]["id"] and o["externals"]["letterboxd"]]
+            assert len(known) > 10
+            assert all(e["externals"]["letterboxd"] == o["externals"]["letterboxd"] for e, o in known)
     assert any(
         rule["rule"] not in ("search-empty", "search-several", "search-wrong-type") for rule in discovered["dropped"]
     )  # the real rules dropped some of the sources' claims

@@ -74,22 +74,24 @@ def test_real_rows_are_imported_sorted_and_valid(workdir: Path, capsys: pytest.C
 
 
 def test_zero_and_empty_values_become_null(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """A year of 0 and a season TVDB id of 0 are published as null, and the report counts them."""
+    """A year of 0 and a season TVDB id of 0 are published as null (the top-level year stays 0), and the
+    report counts them; the predecessor's Letterboxd ids are carried over whole."""
     assert run() == 0
     tv = {entry["myanimelist"]["id"]: entry for entry in load(workdir / "output", "tv_ex.json")}
     movies = {entry["myanimelist"]["id"]: entry for entry in load(workdir / "output", "movies_ex.json")}
     assert tv[34249]["trakt"]["release_year"] is None
     assert tv[33]["trakt"]["season"]["externals"]["tvdb"] is None
     assert movies[5917]["trakt"]["release_year"] is None
-    assert "letterboxd" not in movies[5]["trakt"]["externals"]
+    assert tv[34249]["release_year"] == movies[5917]["release_year"] == 0  # the predecessor's convention
+    bebop = {"slug": "cowboy-bebop-the-movie", "lid": "1Uc4", "uid": 45434}
+    assert movies[5]["trakt"]["externals"]["letterboxd"] == movies[5]["externals"]["letterboxd"] == bebop
     report = capsys.readouterr().out
     assert "- `tv_ex.json`: trakt.release_year 0 made null: 1 (MAL 34249)" in report
     assert "- `tv_ex.json`: trakt.season.externals.tvdb 0 made null: 1 (MAL 33)" in report
-    dropped = "trakt.externals.letterboxd dropped: not part of the published format"
-    assert f"- `movies_ex.json`: {dropped}: 1 (MAL 5)" in report
+    assert "letterboxd" not in report  # nothing about them changed
     assert "- `not_exist_tv_ex.json`: listed twice: kept once: 1 (MAL 49223)" in report
     assert "| `tv_ex.json` | 11 | 6 | 2 | 3 | 8 |" in report
-    assert "| `movies_ex.json` | 3 | 1 | 2 | 0 | 3 |" in report
+    assert "| `movies_ex.json` | 3 | 2 | 1 | 0 | 3 |" in report
 
 
 def test_two_mal_ids_on_one_season_are_held_back_unless_upstream_maps_them(
@@ -190,7 +192,8 @@ def test_not_found_entry_also_published_is_held_back(tmp_path: Path) -> None:
 
 
 def test_meta_json_says_where_the_data_came_from(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """meta.json names the repository and commit given, the predecessor's date, and when it was imported."""
+    """meta.json names the repository and commit given, the predecessor's date, and when it was imported; its
+    Trakt facts are dated by the predecessor's publication, not by the import."""
     assert run("--repository", "someone/fork", "--commit", "0123abcd") == 0
     meta = load(workdir / "output", "meta.json")
     imported = meta["imported"]
@@ -200,6 +203,8 @@ def test_meta_json_says_where_the_data_came_from(workdir: Path, capsys: pytest.C
         "published": "2026-07-24T07:26:20Z",
     }
     assert imported["imported_at"] == meta["last_changed"]
+    assert meta["trakt_fetched"] == "2026-07-24T07:26:20Z" != meta["last_changed"]
+    assert list(meta)[:3] == ["schema_version", "last_changed", "trakt_fetched"]
     assert meta["files"] == {
         "tv_ex.json": {"entries": 8},
         "not_exist_tv_ex.json": {"entries": 2},

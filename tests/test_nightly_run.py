@@ -69,6 +69,7 @@ class Nightly:
             TRAKT_API_URL=fake.url,
             ANITRAKT_TV_URL=f"{fake.url}/db/tv.json",
             ANITRAKT_MOVIES_URL=f"{fake.url}/db/movies.json",
+            WIKIDATA_SPARQL_URL=f"{fake.url}/sparql",
             TRAKT_RATE_LIMIT_CALLS="1000000",
         )
         self._serve_sources()

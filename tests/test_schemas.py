@@ -23,7 +23,8 @@ def with_copies(myanimelist: dict[str, Any], trakt: dict[str, Any], changes: dic
     one message, about ``trakt``.
     """
     entry = {"myanimelist": myanimelist, "trakt": {**trakt, **changes}}
-    return {**entry, "release_year": trakt["release_year"], "externals": dict(trakt["externals"]), "origin": "upstream"}
+    year = 0 if trakt["release_year"] is None else trakt["release_year"]  # the predecessor's convention
+    return {**entry, "release_year": year, "externals": dict(trakt["externals"]), "origin": "upstream"}
 
 
 def show(mal_id: int = 1, **trakt: Any) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def movie(mal_id: int = 5, **trakt: Any) -> dict[str, Any]:
             "slug": "cowboy-bebop-the-movie",
             "type": "movies",
             "release_year": 2001,
-            "externals": {"tmdb": 11299, "imdb": None},
+            "externals": {"tmdb": 11299, "imdb": None, "letterboxd": None},
         },
         trakt,
     )
@@ -273,12 +274,12 @@ def test_nullable_season_errors_name_the_deepest_field(trakt: dict[str, Any], me
         ),
         (
             "movies_ex.json",
-            movie(externals={"tmdb": None, "imdb": ""}),
+            movie(externals={"tmdb": None, "imdb": "", "letterboxd": None}),
             "tv: $[0].trakt.externals.imdb: '' should be non-empty",
         ),
         (
             "movies_ex.json",
-            movie(externals={"tmdb": None, "imdb": None, "tvdb": 1}),
+            movie(externals={"tmdb": None, "imdb": None, "letterboxd": None, "tvdb": 1}),
             "tv: $[0].trakt.externals: Additional properties are not allowed ('tvdb' was unexpected)",
         ),
         (
@@ -313,9 +314,10 @@ def test_published_entry_without_a_top_level_copy_is_rejected(schema: str, make:
         (
             "tv_ex.json",
             {**show(), "release_year": "1998"},
-            "p: $[0].release_year: '1998' is not of type 'integer', 'null'",
+            "p: $[0].release_year: '1998' is not of type 'integer'",
         ),
-        ("movies_ex.json", {**movie(), "release_year": 0}, "p: $[0].release_year: 0 is less than the minimum of 1"),
+        ("movies_ex.json", {**movie(), "release_year": None}, "p: $[0].release_year: None is not of type 'integer'"),
+        ("movies_ex.json", {**movie(), "release_year": -1}, "p: $[0].release_year: -1 is less than the minimum of 0"),
         ("movies_ex.json", movie(release_year=0), "p: $[0].trakt.release_year: 0 is less than the minimum of 1"),
         (
             "tv_ex.json",
@@ -324,12 +326,17 @@ def test_published_entry_without_a_top_level_copy_is_rejected(schema: str, make:
         ),
         (
             "movies_ex.json",
-            {**movie(), "externals": {"tmdb": 11299, "imdb": None, "letterboxd": None}},
-            "p: $[0].externals: Additional properties are not allowed ('letterboxd' was unexpected)",
+            {**movie(), "externals": {"tmdb": 11299, "imdb": None}},
+            "p: $[0].externals: 'letterboxd' is a required property",
         ),
         (
             "movies_ex.json",
-            {**movie(), "externals": {"tmdb": "11299", "imdb": None}},
+            {**movie(), "externals": {"tmdb": 11299, "imdb": None, "letterboxd": {"slug": "x", "lid": None}}},
+            "p: $[0].externals.letterboxd: 'uid' is a required property",
+        ),
+        (
+            "movies_ex.json",
+            {**movie(), "externals": {"tmdb": "11299", "imdb": None, "letterboxd": None}},
             "p: $[0].externals.tmdb: '11299' is not of type 'integer', 'null'",
         ),
     ],
@@ -337,13 +344,16 @@ def test_published_entry_without_a_top_level_copy_is_rejected(schema: str, make:
 def test_top_level_copies_follow_the_rules_of_the_ones_inside_trakt(
     schema: str, entry: dict[str, Any], message: str
 ) -> None:
-    """The top-level copies have the same types as trakt's; an unknown year is null, never 0."""
+    """The top-level copies have the same types as trakt's, but the year: a number, 0 where trakt's is null."""
     assert schemas.problems([entry], schema, where="p") == [message]
 
 
-def test_null_year_in_both_places_is_valid() -> None:
-    entry = movie(release_year=None)
-    entry["release_year"] = None
+def test_unknown_year_is_null_inside_trakt_and_0_at_the_top_level() -> None:
+    """The predecessor's convention at the top level, the spec's inside trakt; Letterboxd ids of a film are valid."""
+    entry = movie()
+    entry["trakt"]["release_year"], entry["release_year"] = None, 0
+    ids = {"slug": "cowboy-bebop-the-movie", "lid": "1Uc4", "uid": 45434}
+    entry["externals"]["letterboxd"] = entry["trakt"]["externals"]["letterboxd"] = ids
     assert schemas.problems([entry], "movies_ex.json", where="p") == []
 
 

@@ -37,6 +37,9 @@ def show(mal_id: int, *, split: bool = False, **trakt: Any) -> dict[str, Any]:
     return with_copies(entry, trakt)
 
 
+YEAR_RULE = "the top-level copy must equal trakt.release_year, or be 0 where that is null"
+
+
 def movie(mal_id: int, **trakt: Any) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "myanimelist": {"title": f"Movie {mal_id}", "id": mal_id},
@@ -46,7 +49,7 @@ def movie(mal_id: int, **trakt: Any) -> dict[str, Any]:
             "slug": f"movie-{mal_id}",
             "type": "movies",
             "release_year": None,
-            "externals": {"tmdb": 11299, "imdb": None},
+            "externals": {"tmdb": 11299, "imdb": None, "letterboxd": None},
         },
         "origin": "upstream",
     }
@@ -56,7 +59,8 @@ def movie(mal_id: int, **trakt: Any) -> dict[str, Any]:
 def with_copies(entry: dict[str, Any], trakt: dict[str, Any]) -> dict[str, Any]:
     """The entry with ``trakt`` changed, then its top-level copies made from its ``trakt``, as published."""
     entry["trakt"].update(trakt)
-    return {**entry, "release_year": entry["trakt"]["release_year"], "externals": dict(entry["trakt"]["externals"])}
+    year = entry["trakt"]["release_year"]
+    return {**entry, "release_year": 0 if year is None else year, "externals": dict(entry["trakt"]["externals"])}
 
 
 def missing(mal_id: int) -> dict[str, Any]:
@@ -260,16 +264,17 @@ def test_missing_season_without_split_cour_is_rejected(workdir: Path) -> None:
     [
         (
             {"tv_ex.json": [show(1), {**show(6), "release_year": 1999}, show(30)]},
-            [
-                "output/tv_ex.json: $[1].release_year: differs from trakt.release_year (1999 here, 2001 in trakt); "
-                "the two copies must be equal"
-            ],
+            [f"output/tv_ex.json: $[1].release_year: is 1999, trakt.release_year is 2001; {YEAR_RULE}"],
         ),
         (
             {"movies_ex.json": [movie(5), {**movie(7), "release_year": 2001}]},
+            [f"output/movies_ex.json: $[1].release_year: is 2001, trakt.release_year is None; {YEAR_RULE}"],
+        ),
+        (
+            {"movies_ex.json": [{**movie(5), "release_year": None}]},
             [
-                "output/movies_ex.json: $[1].release_year: differs from trakt.release_year (2001 here, None in trakt); "
-                "the two copies must be equal"
+                "output/movies_ex.json: $[0].release_year: None is not of type 'integer'",
+                f"output/movies_ex.json: $[0].release_year: is None, trakt.release_year is None; {YEAR_RULE}",
             ],
         ),
         (
@@ -297,10 +302,9 @@ def test_missing_season_without_split_cour_is_rejected(workdir: Path) -> None:
             {"movies_ex.json": [{**movie(5), "release_year": 1, "externals": None}, movie(7)]},
             [
                 "output/movies_ex.json: $[0].externals: None is not of type 'object'",
-                "output/movies_ex.json: $[0].release_year: differs from trakt.release_year (1 here, None in trakt); "
-                "the two copies must be equal",
+                f"output/movies_ex.json: $[0].release_year: is 1, trakt.release_year is None; {YEAR_RULE}",
                 "output/movies_ex.json: $[0].externals: differs from trakt.externals "
-                "(None here, {'tmdb': 11299, 'imdb': None} in trakt); the two copies must be equal",
+                "(None here, {'tmdb': 11299, 'imdb': None, 'letterboxd': None} in trakt); the two copies must be equal",
             ],
         ),
     ],
@@ -319,9 +323,9 @@ def test_differing_copies_fail_validate_with_exit_1(workdir: Path, capsys: pytes
     assert run(capsys) == (
         1,
         [
-            "output/tv_ex.json: $[1].release_year: differs from trakt.release_year (None here, 2001 in trakt); "
-            "the two copies must be equal",
-            f"validate: 1 problem; fix them before anything is published; {RESTORE}",
+            "output/tv_ex.json: $[1].release_year: None is not of type 'integer'",
+            f"output/tv_ex.json: $[1].release_year: is None, trakt.release_year is 2001; {YEAR_RULE}",
+            f"validate: 2 problems; fix them before anything is published; {RESTORE}",
         ],
     )
 

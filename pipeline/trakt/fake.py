@@ -24,6 +24,15 @@ did during incidents). Each request goes through these steps, in order:
 5. the rate limit is applied (429 with ``Retry-After`` and ``X-Ratelimit``);
 6. the route answers.
 
+``GET /sparql?query=...`` stands in for Wikidata's SPARQL endpoint (WIKIDATA_SPARQL_URL), for the
+Letterboxd ids: it reads the query's ``VALUES ?tmdb {...}`` and ``VALUES ?imdb {...}`` and answers,
+in the SPARQL JSON results format, one row per film id it knows in ``letterboxd_by_tmdb`` /
+``letterboxd_by_imdb`` (id -> slugs; a film known by both ids answers two rows, as Wikidata's UNION
+does). Like Wikimedia's servers it refuses (403) a request without a descriptive User-Agent; it
+checks no Trakt header and has no rate limit (faults with ``path="/sparql"`` add 429s and 5xx). Its
+requests are logged apart, in ``sparql_requests``: ``requests`` and ``count()`` stay Trakt's (and the
+static files').
+
 Every answer but a static file waits ``latency`` seconds first (faults add their ``delay``).
 
 By hand: ``uv run python -m pipeline.trakt.fake --port 8765`` serves the recorded sample plus
@@ -60,6 +69,9 @@ FIXTURES = Path(__file__).resolve().parents[1] / "demo_data"
 SAMPLE = FIXTURES / "trakt-sample.json"
 UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
 UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
+SPARQL_PATH = "/sparql"  # the stand-in for Wikidata's SPARQL endpoint
+# Real Letterboxd slugs (the predecessor's, by TMDB id) of the 10 films of the recorded Trakt sample
+LETTERBOXD_SAMPLE = FIXTURES / "wikidata-letterboxd.json"
 SOURCES = FIXTURES / "sources"  # subsets of the three mapping sources (tests/subset_sources.py)
 # Variable -> mapping source file in demo_data/sources/, served as /sources/<file> (serve_sources).
 SOURCE_FILES = {source.variable: source.file for source in catalog.SOURCES}
@@ -208,6 +220,8 @@ class FakeTrakt:
         self.static: dict[str, tuple[int, bytes, str]] = {}
         self.search: dict[tuple[str, str], list[dict[str, Any]]] = {}
         self.search_ignores_type: set[tuple[str, str]] = set()
+        self.letterboxd_by_tmdb: dict[int, list[str]] = {}
+        self.letterboxd_by_imdb: dict[str, list[str]] = {}
         self.expected_key = expected_key
         self.latency = latency
         self.rate_limit = rate_limit
@@ -218,6 +232,7 @@ class FakeTrakt:
         self.clock = clock
         self._lock = threading.Lock()
         self._log: list[ReceivedRequest] = []
+        self._sparql_log: list[ReceivedRequest] = []  # Wikidata's, apart: Trakt's counts stay Trakt's
         self._received = 0
         self._faults: list[_ActiveFault] = []
         self._window: deque[float] = deque()
@@ -299,9 +314,16 @@ class FakeTrakt:
         with self._lock:
             return sum(1 for request in self._log if path is None or request.path == path)
 
+    @property
+    def sparql_requests(self) -> list[ReceivedRequest]:
+        """The requests to the Wikidata stand-in (``/sparql``), which ``requests`` and ``count`` leave out."""
+        with self._lock:
+            return list(self._sparql_log)
+
     def reset_log(self) -> None:
         with self._lock:
             self._log.clear()
+            self._sparql_log.clear()
 
     # -- server lifecycle --------------------------------------------------------------------------
 
@@ -349,7 +371,7 @@ class FakeTrakt:
         with self._lock:
             index = self._received
             self._received += 1
-            self._log.append(request)
+            (self._sparql_log if request.path == SPARQL_PATH else self._log).append(request)
             for active in self._faults:
                 if active.matches(index, request.path):
                     if active.remaining is not None:
@@ -446,12 +468,38 @@ class FakeTrakt:
             found = None if trakt_id in self.not_found_movies else self.movies.get(trakt_id)
         return NOT_FOUND if found is None else _json_answer(200, found)
 
+    def _sparql_answer(self, headers: Mapping[str, str], query: str) -> _Answer:
+        """Wikidata's answer to the Letterboxd query (see the module docstring)."""
+        agent = headers.get("user-agent", "")
+        if not agent or re.fullmatch(r"python-requests/[\d.]+", agent):
+            body = b"Please set a user-agent and respect our robot policy https://w.wiki/4wJS."
+            return _Answer(403, body, {}, "text/plain; charset=utf-8")
+        sparql = "".join(parse_qs(query).get("query", []))
+        if "P6127" not in sparql:
+            return _Answer(400, b"Query is empty or not the Letterboxd query", {}, "text/plain; charset=utf-8")
+        rows: list[dict[str, Any]] = []
+        for kind, known in (("tmdb", self.letterboxd_by_tmdb), ("imdb", self.letterboxd_by_imdb)):
+            clause = re.search(rf"VALUES \?{kind} \{{([^}}]*)\}}", sparql)
+            for value in re.findall(r'"([^"]+)"', clause[1] if clause else ""):
+                key: Any = int(value) if kind == "tmdb" and value.isdigit() else value
+                for slug in known.get(key, []):
+                    literal = {"type": "literal", "value": value}
+                    rows.append({"slug": {"type": "literal", "value": slug}, kind: literal})
+        data = {"head": {"vars": ["slug", "tmdb", "imdb"]}, "results": {"bindings": rows}}
+        return _Answer(200, json.dumps(data).encode(), {}, "application/sparql-results+json;charset=utf-8")
+
     def _search(self, id_kind: str, external_id: str, query: str) -> list[dict[str, Any]]:
         results = self.search.get((id_kind, external_id), [])
         wanted = {kind for value in parse_qs(query).get("type", []) for kind in value.split(",") if kind}
         if not wanted or (id_kind, external_id) in self.search_ignores_type:
             return results
         return [result for result in results if result.get("type") in wanted]
+
+    def serve_letterboxd(self, path: Path = LETTERBOXD_SAMPLE) -> FakeTrakt:
+        """Let the Wikidata stand-in know the slugs of ``path`` (``[{"tmdb": N, "slug": "..."}]``)."""
+        for row in json.loads(path.read_text(encoding="utf-8")):
+            self.letterboxd_by_tmdb.setdefault(int(row["tmdb"]), []).append(str(row["slug"]))
+        return self
 
     def serve_sources(self, folder: Path = SOURCES) -> FakeTrakt:
         """Serve the mapping-source files in ``folder`` at ``/sources/<file name>``."""
@@ -602,6 +650,9 @@ class _Handler(BaseHTTPRequestHandler):
         if path in fake.static:
             status, body, content_type = fake.static[path]
             self._send(_Answer(status, body, {}, content_type))
+            return
+        if path == SPARQL_PATH:
+            self._send(fake._sparql_answer(headers, query))
             return
         self._send(fake._trakt_answer(self.command, path, headers, query))
 
@@ -773,11 +824,11 @@ def _reason(status: int) -> str:
 
 def build_local_fake(**options: Any) -> FakeTrakt:
     """The fake the CLI serves: the sample, synthesized upstream answers, the upstream lists, and the
-    mapping sources with search answers for their ids."""
+    mapping sources with search answers for their ids, and Wikidata's Letterboxd slugs for some films."""
     tv_bytes, movies_bytes = UPSTREAM_TV.read_bytes(), UPSTREAM_MOVIES.read_bytes()
     fake = FakeTrakt.from_sample(SAMPLE, **options)
     fake.synthesize(json.loads(tv_bytes), json.loads(movies_bytes))
-    fake.serve_sources(SOURCES)
+    fake.serve_sources(SOURCES).serve_letterboxd()
     if (SOURCES / anime_lists.FILE).is_file():  # search answers for the ids the demo's sources name
         fake.synthesize_search(anime_lists.parse((SOURCES / anime_lists.FILE).read_bytes()))
     fake.static["/db/tv.json"] = (200, tv_bytes, JSON_TYPE)
@@ -792,6 +843,7 @@ def local_environment(url: str) -> dict[str, str]:
         "ANITRAKT_TV_URL": f"{url}/db/tv.json",
         "ANITRAKT_MOVIES_URL": f"{url}/db/movies.json",
         **{variable: f"{url}/sources/{name}" for variable, name in SOURCE_FILES.items()},
+        "WIKIDATA_SPARQL_URL": f"{url}{SPARQL_PATH}",
         "TRAKT_API_KEY": CLI_API_KEY,
     }
 
