@@ -35,6 +35,8 @@ from tests.test_chain import point_at
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
+# One worker runs this module under pytest-xdist, so its full-chain fixture (module scope) runs once, not once a worker.
+pytestmark = pytest.mark.xdist_group("consumers-full-chain")
 PREDECESSOR = FIXTURES / "predecessor-sample"
 FILES = [("shows", OUTPUT_FILE["shows"]), ("movies", OUTPUT_FILE["movies"])]
 CASES = [(parser, kind, name) for parser in ALL for kind, name in FILES if kind in parser.kinds]
