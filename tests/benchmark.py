@@ -42,7 +42,7 @@ import requests  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.sources import upstream  # noqa: E402
 from pipeline.trakt.client import cache_key  # noqa: E402
-from pipeline.trakt.fake import FakeTrakt, most_in_window  # noqa: E402
+from pipeline.trakt.fake import SPARQL_PATH, FakeTrakt, most_in_window  # noqa: E402
 from tests.conftest import (  # noqa: E402
     API_KEY,
     copy_real_upstream,
@@ -136,7 +136,14 @@ class Process:
 
 def step_environment(fake: FakeTrakt, **variables: str) -> dict[str, str]:
     env = {name: value for name, value in os.environ.items() if not name.startswith(CLEARED_VARIABLES)}
-    env.update(TRAKT_API_URL=fake.url, TRAKT_API_KEY=API_KEY, PYTHONPATH=str(ROOT), **variables)
+    # Wikidata is the fake's too: left unset, enrich would try the real endpoint and wait out its retries.
+    env.update(
+        TRAKT_API_URL=fake.url,
+        TRAKT_API_KEY=API_KEY,
+        WIKIDATA_SPARQL_URL=fake.url + SPARQL_PATH,
+        PYTHONPATH=str(ROOT),
+        **variables,
+    )
     # As on a runner: Python keeps the compiled modules (__pycache__) from one step to the next. A machine
     # with PYTHONDONTWRITEBYTECODE set would recompile every module in every step (~0.2 s a process).
     env.pop("PYTHONDONTWRITEBYTECODE", None)
