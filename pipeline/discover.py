@@ -110,11 +110,6 @@ def _read_published(
             known.movies_by_tmdb[tmdb_of[trakt_id]].add(mal_id)
 
 
-def load_sources(config: Config) -> tuple[dict[int, rules.Joined], list[str]]:
-    """The sources joined by MAL id, or the warnings that skip discovery for the night."""
-    return load_joined(config.sources_dir)
-
-
 @dataclass(frozen=True, slots=True)
 class Outcome:
     claim: rules.ShowClaim | rules.MovieClaim
@@ -267,7 +262,7 @@ def discover(
     ``stop_after``: minutes it may ask Trakt; when they run out it skips the night (the searches
     answered so far stay in the cache, so the next night goes on from there).
     """
-    joined, warnings = load_sources(config)
+    joined, warnings = load_joined(config.sources_dir)  # with any warning, discovery skips the night
     if warnings:
         return _skipped(config, warnings)
     known = load_known(config)

@@ -19,7 +19,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -56,15 +56,7 @@ class Outcome:
     problem: str | None = None
 
     def summary(self) -> dict[str, Any]:
-        return {
-            "kept": self.kept,
-            "overridden": self.overridden,
-            "resolved": self.resolved,
-            "unknown": self.unknown,
-            "asked": self.asked,
-            "batches": self.batches,
-            "problem": self.problem,
-        }
+        return asdict(self)
 
 
 def from_overrides(overrides: list[tuple[str, dict[str, Any]]]) -> dict[int, Letterboxd]:

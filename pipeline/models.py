@@ -169,8 +169,11 @@ def show_entry(
     )
 
 
-def _with_episodes(trakt: dict[str, Any]) -> dict[str, Any]:
-    """A show's ``trakt`` published before ``episodes`` existed gets ``"episodes": null`` after ``season``."""
+def _todays_trakt(trakt: dict[str, Any]) -> dict[str, Any]:
+    """A ``trakt`` block published before a key existed, with that key null: a show's ``episodes`` (after
+    ``season``), a movie's ``externals.letterboxd``."""
+    if trakt.get("type") == "movies" and "letterboxd" not in trakt["externals"]:
+        return {**trakt, "externals": {**trakt["externals"], "letterboxd": None}}
     if trakt.get("type") != "shows" or "episodes" in trakt:
         return trakt
     rebuilt: dict[str, Any] = {}
@@ -210,10 +213,7 @@ def republished(entry: dict[str, Any], origin: Origin) -> dict[str, Any]:
     origin: an entry without one gets ``origin``, its mapping's; one that has one keeps it. A movie
     published before the Letterboxd ids gets ``externals.letterboxd`` null.
     """
-    trakt = _with_episodes(entry["trakt"])
-    if trakt.get("type") == "movies" and "letterboxd" not in trakt["externals"]:
-        trakt = {**trakt, "externals": {**trakt["externals"], "letterboxd": None}}
-    rebuilt = _both_layouts(entry["myanimelist"], trakt, str(entry.get("origin", origin)))
+    rebuilt = _both_layouts(entry["myanimelist"], _todays_trakt(entry["trakt"]), str(entry.get("origin", origin)))
     return {**rebuilt, **{key: value for key, value in entry.items() if key not in rebuilt}}
 
 

@@ -118,6 +118,8 @@ def delete(gh: Gh, asset: Asset) -> None:
 
 def tidy(gh: Gh, current: Mapping[str, Asset]) -> dict[str, Asset]:
     """Put back or remove what a stopped swap left (``X.prev`` without ``X``: renamed back); the assets after."""
+    if not any(name.endswith((NEXT, PREVIOUS)) for name in current):
+        return dict(current)
     for name, asset in current.items():
         if name.endswith(PREVIOUS) and name.removesuffix(PREVIOUS) not in current:
             rename(gh, asset, name.removesuffix(PREVIOUS))
@@ -182,7 +184,7 @@ def sync_data(gh: Gh, output_dir: Path, *, target: str, notes: str) -> list[str]
     if current is None:
         create(gh, target=target, notes=notes)
         current = {}
-    current = tidy(gh, current) if any(name.endswith((NEXT, PREVIOUS)) for name in current) else dict(current)
+    current = tidy(gh, current)
     stale = differing(output_dir, current)
     if not stale:
         logger.info("release: the %s assets already equal %s/", TAG, output_dir.name)
@@ -208,6 +210,4 @@ def put_status(gh: Gh, status_file: Path, *, target: str, committed: Path | None
             upload(gh, [committed / name for name in DATA_ASSETS], {})
             logger.info("release: created with the data committed on %s", target)
         current = assets(gh) or {}
-    if any(name.endswith((NEXT, PREVIOUS)) for name in current):
-        current = tidy(gh, current)
-    upload(gh, [status_file], current)
+    upload(gh, [status_file], tidy(gh, current))
