@@ -22,6 +22,7 @@ from pipeline.evidence import episode_map as maps
 from pipeline.evidence.rules import join
 from pipeline.evidence.seasons import Episodes
 from pipeline.models import MapRange, Season, episode_map_of
+from pipeline.overrides import check_overrides
 from pipeline.sources import anime_ids, anime_lists, shinkro
 from pipeline.trakt.fake import FakeTrakt
 from pipeline.validate import validate_outputs
@@ -268,3 +269,48 @@ def test_lookup_answers_from_the_published_files(world: Any, capsys: pytest.Capt
     assert capsys.readouterr().out == "Trakt one-piece S21E109 is MAL 21 'One Piece' episode 1000\n"
     assert lookup.main(["--trakt", "spy-x-family", "--season", "1", "--episode", "99"]) == 1
     assert "no published entry's episode map holds it" in capsys.readouterr().err
+
+
+def write_overrides(workdir: Path, tv: list[dict[str, Any]]) -> None:
+    overrides = workdir / "overrides"
+    overrides.mkdir(exist_ok=True)
+    (overrides / "override_tv.json").write_text(json.dumps(tv))
+    (overrides / "override_movies.json").write_text("[]")
+
+
+SAILOR_MOON = {"myanimelist": {"title": "Bishoujo Senshi Sailor Moon Crystal", "id": 14751}}
+SAILOR_MOON_TRAKT = {"title": "Sailor Moon Crystal", "id": 60834, "type": "shows", "season": {"number": 1}}
+
+
+def test_an_overrides_map_wins_over_the_computed_one(world: Any) -> None:
+    """A maintainer says Trakt keeps Sailor Moon Crystal's 26 episodes in S1: the override's map is published."""
+    fake, workdir = world
+    ranges = [{"mal": [1, 26], "season": 1, "episode": 1}]
+    write_overrides(workdir, [{**SAILOR_MOON, "trakt": {**SAILOR_MOON_TRAKT, "episode_map": ranges}}])
+    _, entries = run(fake, workdir)
+    assert entries[14751]["trakt"]["episode_map"] == ranges
+    assert entries[14751]["trakt"]["episodes"] == {"season": 1, "offset": 0}
+    assert validate(workdir) == []
+
+
+@pytest.mark.parametrize(
+    ("ranges", "message"),
+    [
+        (
+            [{"mal": [1, 14], "season": 1, "episode": 1}, {"mal": [16, None], "season": 2, "episode": 1}],
+            "MAL episode 15 is not where the next range starts (16)",
+        ),
+        (
+            [{"mal": [1, None], "season": 2, "episode": 1}],
+            "its first range is in season 2, the override's season.number is 1: make them the same",
+        ),
+        ([{"mal": [1], "season": 1, "episode": 1}], "$[0].trakt.episode_map[0].mal: [1] is too short"),
+    ],
+)
+def test_an_overrides_map_is_checked_and_the_message_names_it(
+    world: Any, ranges: list[dict[str, Any]], message: str
+) -> None:
+    _, workdir = world
+    write_overrides(workdir, [{**SAILOR_MOON, "trakt": {**SAILOR_MOON_TRAKT, "episode_map": ranges}}])
+    found, _ = check_overrides(workdir / "overrides")
+    assert len(found) == 1 and message in found[0] and "override_tv.json" in found[0], found
