@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import crossref, enrich, lookup
+from pipeline import crossref, enrich, lookup, report
 from pipeline.enrich import Options
 from pipeline.evidence import episode_map as maps
 from pipeline.evidence.rules import join
@@ -246,12 +246,9 @@ def test_entries_carry_their_anidb_and_anilist_ids_in_both_layouts(world: Any) -
         externals = entries[21]["trakt"]["externals"] if key else entries[21]["externals"]
         assert (externals["anidb"], externals["anilist"]) == ([69], [21])
     assert summary["coverage"]["tv_ex.json"]["anidb"] == len(entries)
-    meta = (
-        json.loads((workdir / "output" / "meta.json").read_text())
-        if (workdir / "output" / "meta.json").exists()
-        else {}
-    )
-    assert meta.get("coverage", summary["coverage"])["tv_ex.json"]["episode_map"] >= 15
+    mapped = sum(bool(entry["trakt"]["episode_map"]) for entry in entries.values())
+    assert summary["coverage"]["tv_ex.json"]["episode_map"] == mapped >= 15
+    assert f"{mapped:,} with an episode map" in report.render(summary)
 
 
 def test_lookup_answers_from_the_published_files(world: Any, capsys: pytest.CaptureFixture[str]) -> None:
