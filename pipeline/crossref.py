@@ -63,4 +63,3 @@ def coverage(entries: list[dict[str, Any]], kind: str) -> dict[str, int]:
         found["episode_map"] = sum(1 for ranges in maps if ranges)
         found["several_ranges"] = sum(1 for ranges in maps if ranges and len(ranges) > 1)
     return found
-

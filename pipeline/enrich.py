@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, changes, crossref, guards, letterboxd, logs
+from pipeline import candidates, changes, crossref, episode_maps, guards, letterboxd, logs
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
@@ -46,7 +46,6 @@ from pipeline.models import (
     not_found_entry,
     republished,
     show_entry,
-    with_episode_map,
 )
 from pipeline.overrides import load_overrides
 from pipeline.progress import Progress
@@ -295,21 +294,12 @@ def _verdict(mapping: Mapping, show: Show, seasons: list[Season], sources: Sourc
     return kept or evidence.judge(mapping.season, show.tmdb, seasons, None, may_correct=False)
 
 
-def _episode_map(
-    mapping: Mapping, show: Show, seasons: list[Season], verdict: evidence.Verdict, sources: Sources
-) -> maps.Outcome:
-    """The override's map where it gives one (it wins), else the one Trakt's seasons and the sources support."""
-    if mapping.episode_map is not None:
-        return maps.Outcome(ranges=mapping.episode_map)
-    joined = None if sources.joined is None else sources.joined.get(mapping.mal_id)
-    return maps.build(verdict.episodes, seasons, maps.numbering(joined, show.tmdb))
-
-
 def _show_entry(
     mapping: Mapping, show: Show, seasons: list[Season], verdict: evidence.Verdict, sources: Sources
 ) -> tuple[dict[str, Any], maps.Outcome]:
     listed = {season.number: season for season in seasons}
-    outcome = _episode_map(mapping, show, seasons, verdict, sources)
+    previous = sources.previous.get(mapping.mal_id)
+    outcome = episode_maps.outcome(mapping, show, seasons, verdict.episodes, sources.joined, previous)
     episodes = None if verdict.episodes is None else (verdict.episodes.season, verdict.episodes.offset)
     if mapping.episode_map is not None:  # an override's map says where MAL episode 1 is
         episodes = (mapping.episode_map[0].season, mapping.episode_map[0].episode - 1)
@@ -465,33 +455,6 @@ def _settle_collisions(run: Run) -> None:
                 f"+{record['episodes']['offset']} with {met}",
             }
         )
-
-
-def _settle_maps(run: Run) -> None:
-    """End each map where another MAL entry of its show starts; queue those that lose a whole range."""
-    files = run.published.get("shows")
-    if files is None:
-        return
-    placed = {
-        mal_id: (int(entry["trakt"]["id"]), ranges)
-        for mal_id, entry in files.output.items()
-        if (ranges := episode_map_of(entry["trakt"].get("episode_map"))) is not None and entry["origin"] != "override"
-    }
-    for mal_id, (ranges, met) in sorted(maps.cut(placed).items()):
-        entry = files.output[mal_id] = with_episode_map(files.output[mal_id], ranges)
-        if len(ranges) < len(placed[mal_id][1]):
-            others = ", ".join(f"MAL {other}" for other in met)
-            run.review.append(
-                {
-                    "mal_id": mal_id,
-                    "title": entry["myanimelist"]["title"],
-                    "trakt_id": placed[mal_id][0],
-                    "origin": entry["origin"],
-                    "upstream_season": None,
-                    "reason": maps.OVERLAPS,
-                    "evidence": f"the map ran into {others}; it now ends at MAL episode {ranges[-1].last}",
-                }
-            )
 
 
 def _place(entry: dict[str, Any]) -> evidence.Placed:
@@ -763,7 +726,8 @@ def enrich(
         sources = _sources(config, published)
         _look_up_all(client, groups, run, options, sources)
         _settle_collisions(run)
-        _settle_maps(run)
+        if "shows" in published:
+            run.review += episode_maps.settle(published["shows"].output)
         for files in published.values():
             crossref.fill(files.output, sources.joined, files.old_output_by_id)
         if client.stats.deferred:  # published entries keep their data (stale), new ones wait a night

@@ -311,3 +311,15 @@ def test_an_overrides_map_is_checked_and_the_message_names_it(
     write_overrides(workdir, [{**SAILOR_MOON, "trakt": {**SAILOR_MOON_TRAKT, "episode_map": ranges}}])
     found, _ = check_overrides(workdir / "overrides")
     assert len(found) == 1 and message in found[0] and "override_tv.json" in found[0], found
+
+
+def test_a_night_without_the_sources_keeps_the_maps_and_ids_published_before(world: Any) -> None:
+    """Without Anime-Lists nothing says One Piece spans 23 seasons: its map and ids stay as published."""
+    fake, workdir = world
+    _, before = run(fake, workdir)
+    (workdir / ".cache" / "sources" / shinkro.FILE).unlink()
+    summary, after = run(fake, workdir)
+    assert "not downloaded" in summary["season_evidence"]
+    for mal_id in (21, 14751, 50602):
+        assert after[mal_id]["trakt"]["episode_map"] == before[mal_id]["trakt"]["episode_map"]
+        assert after[mal_id]["externals"] == before[mal_id]["externals"]
