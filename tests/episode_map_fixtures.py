@@ -14,7 +14,6 @@ predecessor never saw are added with made-up Trakt ids (90,000,000 + show id x 1
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -25,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from pipeline.jsonio import write_json  # noqa: E402
 from pipeline.sources import anime_lists  # noqa: E402
 from tests.predecessor_world import trakt_answers  # noqa: E402
+from tests.seasons_fixtures import cli  # noqa: E402
 from tests.subset_sources import cut  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "episode_map"
@@ -113,15 +113,7 @@ def _made_up(show: int, number: int) -> dict[str, int | None]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared snapshots")
-    args = parser.parse_args()
-    if not (args.shared / "fixtures").is_dir():
-        print(f"{args.shared}/fixtures: not found; give the shared snapshots with --shared", file=sys.stderr)
-        return 2
-    write(args.shared)
-    print(f"wrote {OUT.relative_to(ROOT)}")
-    return 0
+    return cli(__doc__, write, OUT)
 
 
 if __name__ == "__main__":

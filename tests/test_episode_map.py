@@ -16,8 +16,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import crossref, enrich, lookup, report
-from pipeline.enrich import Options
+from pipeline import crossref, lookup, report
 from pipeline.evidence import episode_map as maps
 from pipeline.evidence.rules import join
 from pipeline.evidence.seasons import Episodes
@@ -25,11 +24,10 @@ from pipeline.models import MapRange, Season, episode_map_of
 from pipeline.overrides import check_overrides
 from pipeline.sources import anime_ids, anime_lists, shinkro
 from pipeline.trakt.fake import FakeTrakt
-from pipeline.validate import validate_outputs
-from tests.conftest import API_KEY, make_config, read
+from tests.conftest import API_KEY
+from tests.test_seasons import run, validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "episode_map"
-QUIET = Options(progress=False, kinds=("shows",))
 
 
 @pytest.fixture
@@ -39,17 +37,6 @@ def world(workdir: Path) -> Any:
     shutil.copytree(FIXTURES / "upstream", workdir / ".cache" / "upstream")
     with FakeTrakt.from_sample(FIXTURES / "trakt.json", expected_key=API_KEY) as fake:
         yield fake, workdir
-
-
-def run(fake: FakeTrakt, workdir: Path) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:
-    summary = enrich.enrich(make_config(fake), QUIET)
-    return summary, {entry["myanimelist"]["id"]: entry for entry in read(workdir, "tv_ex.json")}
-
-
-def validate(workdir: Path) -> list[str]:
-    for name in ("movies_ex.json", "not_exist_movies_ex.json"):
-        (workdir / "output" / name).write_text("[]\n")
-    return validate_outputs(workdir / "output")
 
 
 def joined() -> dict[int, Any]:
