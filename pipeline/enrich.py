@@ -355,6 +355,7 @@ class Run:
     corrections: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> the report's record
     fallbacks: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> its entry uncorrected
     review: list[dict[str, Any]] = field(default_factory=list)  # the sources disagree with what is published
+    no_map: dict[str, int] = field(default_factory=dict)  # why published TV entries have no episode map
 
 
 def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
@@ -414,6 +415,8 @@ def _note_verdict(run: Run, mapping: Mapping, resolved: Resolved) -> None:
         "upstream_season": mapping.season,
     }
     outcome = resolved.episode_map
+    if outcome is not None and outcome.ranges is None and outcome.reason is not None:
+        run.no_map[outcome.reason] = run.no_map.get(outcome.reason, 0) + 1
     if outcome is not None and outcome.review:
         run.review.append({**record, "reason": outcome.reason, "evidence": outcome.evidence})
     verdict = resolved.verdict
@@ -667,6 +670,7 @@ def _summary(
             files_of_kind.output_path.name: crossref.coverage(decided[kind][0], kind)
             for kind, files_of_kind in run.published.items()
         },
+        "no_episode_map": dict(sorted(run.no_map.items())),
         "corrections": [run.corrections[mal_id] for mal_id in sorted(run.corrections)],
         "review": sorted(run.review, key=lambda record: record["mal_id"]),
         "requests": {

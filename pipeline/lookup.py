@@ -114,7 +114,7 @@ def describe(found: Found) -> str:
     shown = (
         "null"
         if not ranges
-        else ", ".join(f"MAL {r['mal'][0]}-{r['mal'][1] or ''} = S{r['season']}E{r['episode']}" for r in ranges)
+        else ", ".join(f"MAL {r['mal'][0]}-{r['mal'][1] or 'on'} = S{r['season']}E{r['episode']}" for r in ranges)
     )
     ids = {key: trakt["externals"].get(key) for key in ("anidb", "anilist")}
     return f"{line}: episodes {json.dumps(trakt.get('episodes'))}; episode_map {shown}; {json.dumps(ids)}"

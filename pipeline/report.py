@@ -95,11 +95,13 @@ def _letterboxd(films: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def _coverage(coverage: dict[str, Any] | None) -> list[str]:
-    """Episode maps (TV) and AniDB/AniList ids per output file (issue 22)."""
+def _coverage(coverage: dict[str, Any] | None, no_map: dict[str, int] | None = None) -> list[str]:
+    """Episode maps (TV), why some entries have none, and AniDB/AniList ids per output file (issue 22)."""
     if not coverage:
         return []
     lines = []
+    if no_map:
+        lines.append("Without an episode map: " + ", ".join(f"`{why}` {n:,}" for why, n in no_map.items()) + ".")
     for name, found in coverage.items():
         maps = (
             f"{found['episode_map']:,} with an episode map ({found['several_ranges']:,} across several seasons), "
@@ -131,7 +133,7 @@ def render(summary: dict[str, Any]) -> str:
         "",
     ]
     lines += _letterboxd(summary.get("letterboxd"))
-    lines += _coverage(summary.get("coverage"))
+    lines += _coverage(summary.get("coverage"), summary.get("no_episode_map"))
     for kind, found in summary["changes"].items():
         lines += _kind_section(kind, found)
     lines += _listing("Kept stale after errors", summary["stale"], _failure)

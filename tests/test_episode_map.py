@@ -310,3 +310,12 @@ def test_a_night_without_the_sources_keeps_the_maps_and_ids_published_before(wor
     for mal_id in (21, 14751, 50602):
         assert after[mal_id]["trakt"]["episode_map"] == before[mal_id]["trakt"]["episode_map"]
         assert after[mal_id]["externals"] == before[mal_id]["externals"]
+
+
+def test_the_report_says_why_an_entry_has_no_map(world: Any) -> None:
+    """Ketsubetsu-tan has no episodes tonight (its sources' numberings disagree): counted as no-episodes."""
+    fake, workdir = world
+    summary, entries = run(fake, workdir)
+    assert entries[53998]["trakt"]["episode_map"] is None
+    assert summary["no_episode_map"] == {"no-episodes": 1}
+    assert "Without an episode map: `no-episodes` 1." in report.render(summary)
