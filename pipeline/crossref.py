@@ -30,7 +30,8 @@ def joined_ids(joined: Joined | None) -> Ids:
 
 
 def _published(entry: Mapping[str, Any] | None) -> Ids:
-    externals = {} if entry is None else entry["trakt"]["externals"]
+    # an entry published in the predecessor's layout has its externals at the top level only
+    externals = {} if entry is None else entry["trakt"].get("externals") or entry.get("externals") or {}
     return {key: externals.get(key) for key in ANIME_IDS}
 
 
