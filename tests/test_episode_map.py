@@ -319,3 +319,17 @@ def test_the_report_says_why_an_entry_has_no_map(world: Any) -> None:
     assert entries[53998]["trakt"]["episode_map"] is None
     assert summary["no_episode_map"] == {"no-episodes": 1}
     assert "Without an episode map: `no-episodes` 1." in report.render(summary)
+
+
+def test_sailor_moon_crystal_on_a_trakt_that_keeps_both_arcs_in_s1_stops_at_14_and_is_queued(world: Any) -> None:
+    """Were Trakt's S1 all 26 episodes (and S2 Season III, as the predecessor's season ids suggest), the
+    sources' S2 from MAL episode 15 would not fit: the map stops at 14, the entry queued with both."""
+    fake, workdir = world
+    fake.seasons[60834] = [season for season in fake.seasons[60834] if season["number"] != 3]
+    fake.seasons[60834][1]["episode_count"], fake.seasons[60834][2]["episode_count"] = 26, 13
+    summary, entries = run(fake, workdir)
+    assert entries[14751]["trakt"]["episode_map"] == [{"mal": [1, 14], "season": 1, "episode": 1}]
+    queued = {record["mal_id"]: record for record in summary["review"] if record["reason"] == "numbering-disagrees"}
+    assert "MAL 15 = S2E1" in queued[14751]["evidence"] and "S1 26, S2 13" in queued[14751]["evidence"]
+    assert lookup.to_trakt(entries[14751], 15).trakt_episode is None
+    assert validate(workdir) == []
