@@ -3,8 +3,9 @@
 Every problem is one line, ``<file>: <JSON path>: <what is wrong>``. The schema checks live in
 ``pipeline.schemas``; this module adds what a schema cannot state: each MAL id once per file,
 sorted files, no entry both published and not found, a season exactly when not a split cour, and
-``trakt.episodes`` on the entry's own season (or, for a split cour, a second cour inside another), and
-the top-level copies of ``release_year`` and ``externals`` as ``trakt``'s.
+``trakt.episodes`` on the entry's own season (or, for a split cour, a second cour inside another),
+``trakt.episode_map`` in order and starting where ``episodes`` does, and the top-level copies of
+``release_year`` and ``externals`` as ``trakt``'s.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from typing import Any
 
 from pipeline import schemas
 from pipeline.errors import PipelineError
+from pipeline.evidence import episode_map
+from pipeline.evidence.seasons import Episodes
 from pipeline.jsonio import load_json
 from pipeline.models import (
     KINDS,
@@ -25,6 +28,7 @@ from pipeline.models import (
     OUTPUT_FILE,
     TOP_LEVEL_COPIES,
     UNKNOWN_TOP_LEVEL_YEAR,
+    episode_map_of,
     top_level_year,
 )
 
@@ -144,6 +148,30 @@ def _episodes(label: str, entries: list[Any]) -> list[str]:
     return found
 
 
+def map_problems(label: str, at: str, value: Any, episodes: Any) -> list[str]:
+    """A (schema-valid) ``episode_map``'s ranges in order, its first where ``episodes`` (if an object) starts."""
+    ranges = episode_map_of(value)
+    if ranges is None:
+        return []
+    start = Episodes(season=episodes["season"], offset=episodes["offset"]) if isinstance(episodes, dict) else None
+    return [f"{label}: {at}: {problem}" for problem in episode_map.problems(ranges, start)]
+
+
+def _episode_maps(label: str, entries: list[Any]) -> list[str]:
+    """``trakt.episode_map``: in order, from MAL episode 1, where ``trakt.episodes`` starts (null with it)."""
+    found = []
+    for position, entry in enumerate(entries):
+        trakt = dig(entry, ("trakt",))
+        if not isinstance(trakt, dict) or trakt.get("episode_map") is None:
+            continue
+        at = location(position, ("trakt", "episode_map"))
+        if trakt.get("episodes") is None:
+            found.append(f"{label}: {at}: a map needs trakt.episodes (where its first range starts); it is null")
+            continue
+        found += map_problems(label, at, trakt["episode_map"], trakt["episodes"])
+    return found
+
+
 def _differences(top: Any, inner: Any) -> str:
     """What differs between two copies: the keys whose values differ, or both whole values."""
     if isinstance(top, dict) and isinstance(inner, dict):
@@ -209,6 +237,7 @@ def output_problems(files: dict[str, Any], output_dir: Path) -> list[str]:
         if kind == "shows":
             found += _split_cours(output_label, shows_or_movies)
             found += _episodes(output_label, shows_or_movies)
+            found += _episode_maps(output_label, shows_or_movies)
     return found
 
 

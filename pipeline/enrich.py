@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, changes, guards, letterboxd, logs
+from pipeline import candidates, changes, crossref, episode_maps, guards, letterboxd, logs
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
+from pipeline.evidence import episode_map as maps
 from pipeline.evidence import seasons as evidence
 from pipeline.evidence.rules import Joined
 from pipeline.jsonio import load_json, write_json
@@ -40,6 +41,7 @@ from pipeline.models import (
     Season,
     Show,
     count_origins,
+    episode_map_of,
     movie_entry,
     not_found_entry,
     republished,
@@ -77,6 +79,7 @@ class Resolved:
     detail: str = ""
     verdict: evidence.Verdict | None = None  # what the sources and Trakt's seasons say (shows)
     fallback: dict[str, Any] | None = None  # the entry without the verdict's correction
+    episode_map: maps.Outcome | None = None  # the entry's episode map, or why it has none (shows)
 
 
 @dataclass(slots=True)
@@ -223,6 +226,7 @@ def build_mappings(
                     source=f"{file_name}[{position}]",
                     override_title=override["trakt"]["title"],
                     origin="override",
+                    episode_map=episode_map_of(override["trakt"].get("episode_map")) if target == "shows" else None,
                 )
             ]
     return groups, duplicates
@@ -290,12 +294,18 @@ def _verdict(mapping: Mapping, show: Show, seasons: list[Season], sources: Sourc
     return kept or evidence.judge(mapping.season, show.tmdb, seasons, None, may_correct=False)
 
 
-def _show_entry(mapping: Mapping, show: Show, seasons: list[Season], verdict: evidence.Verdict) -> dict[str, Any]:
+def _show_entry(
+    mapping: Mapping, show: Show, seasons: list[Season], verdict: evidence.Verdict, sources: Sources
+) -> tuple[dict[str, Any], maps.Outcome]:
     listed = {season.number: season for season in seasons}
+    previous = sources.previous.get(mapping.mal_id)
+    outcome = episode_maps.outcome(mapping, show, seasons, verdict.episodes, sources.joined, previous)
     episodes = None if verdict.episodes is None else (verdict.episodes.season, verdict.episodes.offset)
+    if mapping.episode_map is not None:  # an override's map says where MAL episode 1 is
+        episodes = (mapping.episode_map[0].season, mapping.episode_map[0].episode - 1)
     origin: Origin | None = "corrected" if verdict.correction is not None else None
     season = None if verdict.season is None else listed[verdict.season]
-    return show_entry(mapping, show, season, episodes, origin)
+    return show_entry(mapping, show, season, episodes, origin, outcome.ranges), outcome
 
 
 def resolve(client: TraktClient, mapping: Mapping, sources: Sources | None = None) -> Resolved:
@@ -312,14 +322,15 @@ def resolve(client: TraktClient, mapping: Mapping, sources: Sources | None = Non
     if seasons.value is None:
         detail = seasons.detail or f"/shows/{mapping.trakt_id}/seasons answered 404 although the show exists"
         return Resolved("failed", detail=detail)
-    verdict = _verdict(mapping, show.value, seasons.value, sources or Sources(None))
-    entry = _show_entry(mapping, show.value, seasons.value, verdict)
+    sources = sources or Sources(None)
+    verdict = _verdict(mapping, show.value, seasons.value, sources)
+    entry, outcome = _show_entry(mapping, show.value, seasons.value, verdict, sources)
     fallback = None
     if verdict.correction is not None:
         as_is = evidence.judge(mapping.season, show.value.tmdb, seasons.value, None, may_correct=False)
-        fallback = _show_entry(mapping, show.value, seasons.value, as_is)
+        fallback = _show_entry(mapping, show.value, seasons.value, as_is, sources)[0]
     found = verdict.episodes is not None
-    return Resolved("ok", entry, found, show.value.title, verdict=verdict, fallback=fallback)
+    return Resolved("ok", entry, found, show.value.title, verdict=verdict, fallback=fallback, episode_map=outcome)
 
 
 def choose(results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
@@ -344,6 +355,7 @@ class Run:
     corrections: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> the report's record
     fallbacks: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> its entry uncorrected
     review: list[dict[str, Any]] = field(default_factory=list)  # the sources disagree with what is published
+    no_map: dict[str, int] = field(default_factory=dict)  # why published TV entries have no episode map
 
 
 def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
@@ -393,10 +405,8 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tup
 
 
 def _note_verdict(run: Run, mapping: Mapping, resolved: Resolved) -> None:
-    """Record a published entry's correction (with its uncorrected entry) or its disagreement, for the report."""
-    verdict = resolved.verdict
-    if verdict is None or (verdict.correction is None and verdict.review is None):
-        return
+    """Record a published entry's correction (with its uncorrected entry) or its disagreement, for the report;
+    and an episode map the sources' numbering disagrees with."""
     record: dict[str, Any] = {
         "mal_id": mapping.mal_id,
         "title": mapping.mal_title,
@@ -404,6 +414,14 @@ def _note_verdict(run: Run, mapping: Mapping, resolved: Resolved) -> None:
         "origin": mapping.origin,
         "upstream_season": mapping.season,
     }
+    outcome = resolved.episode_map
+    if outcome is not None and outcome.ranges is None and outcome.reason is not None:
+        run.no_map[outcome.reason] = run.no_map.get(outcome.reason, 0) + 1
+    if outcome is not None and outcome.review:
+        run.review.append({**record, "reason": outcome.reason, "evidence": outcome.evidence})
+    verdict = resolved.verdict
+    if verdict is None or (verdict.correction is None and verdict.review is None):
+        return
     if verdict.correction is not None and resolved.fallback is not None:
         run.fallbacks[mapping.mal_id] = resolved.fallback
         episodes = verdict.episodes
@@ -553,13 +571,22 @@ def _file_counts(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
     return counts
 
 
+def _outputs(config: Config, decided: Decided) -> dict[Kind, list[dict[str, Any]]]:
+    """Each output file's entries: this run's, or (for a list not processed) the published file's."""
+    return {
+        kind: decided[kind][0] if kind in decided else load_json(config.output_dir / OUTPUT_FILE[kind], missing=[])
+        for kind in KINDS
+    }
+
+
 def origin_counts(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
     """``meta.json``'s ``origins``: entries of each output file by origin (read for a list not processed)."""
-    counts = {}
-    for kind in KINDS:
-        entries = decided[kind][0] if kind in decided else load_json(config.output_dir / OUTPUT_FILE[kind], missing=[])
-        counts[OUTPUT_FILE[kind]] = count_origins(entries)
-    return counts
+    return {OUTPUT_FILE[kind]: count_origins(entries) for kind, entries in _outputs(config, decided).items()}
+
+
+def coverage(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
+    """``meta.json``'s ``coverage``: AniDB/AniList ids and episode maps in each output file."""
+    return {OUTPUT_FILE[kind]: crossref.coverage(entries, kind) for kind, entries in _outputs(config, decided).items()}
 
 
 def _write_meta(
@@ -572,8 +599,12 @@ def _write_meta(
     path = config.output_dir / META_FILE
     old = load_json(path, missing={})
     files = _file_counts(config, decided)
-    origins = origin_counts(config, decided)
-    if not changed and isinstance(old, dict) and old.get("files") == files and old.get("origins") == origins:
+    origins, covered = origin_counts(config, decided), coverage(config, decided)
+    if (
+        not changed
+        and isinstance(old, dict)
+        and (old.get("files"), old.get("origins"), old.get("coverage")) == (files, origins, covered)
+    ):
         return
     previous_upstream = old.get("upstream", {}) if isinstance(old, dict) else {}
     sources = {}
@@ -593,6 +624,7 @@ def _write_meta(
         "files": files,
         "upstream": sources,
         "origins": origins,
+        "coverage": covered,
     }
     if isinstance(old, dict) and "imported" in old:  # where the dataset started (pipeline.migrate) stays known
         meta["imported"] = old["imported"]
@@ -634,6 +666,11 @@ def _summary(
         },
         "discovered_from": discovered_from,
         "discovered_dropped": run.discovered_dropped,
+        "coverage": {
+            files_of_kind.output_path.name: crossref.coverage(decided[kind][0], kind)
+            for kind, files_of_kind in run.published.items()
+        },
+        "no_episode_map": dict(sorted(run.no_map.items())),
         "corrections": [run.corrections[mal_id] for mal_id in sorted(run.corrections)],
         "review": sorted(run.review, key=lambda record: record["mal_id"]),
         "requests": {
@@ -647,14 +684,14 @@ def _summary(
 
 
 def _sources(config: Config, published: dict[Kind, Published]) -> Sources:
-    """The sources for the season evidence; on a night they are unusable, the shows published before."""
-    if "shows" not in published:
-        return Sources(None)
+    """The sources for the season evidence and the AniDB/AniList ids; on a night they are unusable, the
+    shows published before."""
     joined, warnings = load_joined(config.sources_dir)
     if not warnings:
         return Sources(joined)
     logger.debug("enrich: no season evidence tonight: %s", warnings[0])
-    return Sources(None, published["shows"].old_output_by_id, "; ".join(warnings))
+    previous = published["shows"].old_output_by_id if "shows" in published else {}
+    return Sources(None, previous, "; ".join(warnings))
 
 
 def enrich(
@@ -693,6 +730,10 @@ def enrich(
         sources = _sources(config, published)
         _look_up_all(client, groups, run, options, sources)
         _settle_collisions(run)
+        if "shows" in published:
+            run.review += episode_maps.settle(published["shows"].output)
+        for files in published.values():
+            crossref.fill(files.output, sources.joined, files.old_output_by_id)
         if client.stats.deferred:  # published entries keep their data (stale), new ones wait a night
             logger.warning(
                 "enrich: stopped asking Trakt after %g minutes (--stop-after); %s lookups left for the next run",

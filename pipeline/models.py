@@ -45,6 +45,55 @@ class Mapping:
     source: str  # where it came from, for messages: "tv.json[12]" or "override_tv.json[0]"
     override_title: str | None = None  # the override's trakt.title, to spot mistyped ids
     origin: Origin = "upstream"
+    episode_map: tuple[MapRange, ...] | None = (
+        None  # an override's ``trakt.episode_map``: it wins over the computed one
+    )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MapRange:
+    """One range of an episode map: MAL episodes ``first`` to ``last`` (None: to the last aired) are Trakt
+    season ``season`` from episode ``episode`` on (``pipeline.evidence.episode_map``)."""
+
+    first: int
+    last: int | None
+    season: int
+    episode: int
+
+    def trakt(self, mal_episode: int) -> tuple[int, int] | None:
+        """(season, episode) of a MAL episode inside this range, else None."""
+        if mal_episode < self.first or (self.last is not None and mal_episode > self.last):
+            return None
+        return self.season, self.episode + mal_episode - self.first
+
+    def mal(self, season: int, episode: int) -> int | None:
+        """The MAL episode of a Trakt episode inside this range, else None."""
+        if season != self.season or episode < self.episode:
+            return None
+        found = self.first + episode - self.episode
+        return found if self.last is None or found <= self.last else None
+
+
+def episode_map_json(ranges: tuple[MapRange, ...] | None) -> list[dict[str, Any]] | None:
+    """``trakt.episode_map``: ``[{"mal": [first, last or null], "season": S, "episode": E}, ...]`` or null."""
+    if ranges is None:
+        return None
+    return [{"mal": [r.first, r.last], "season": r.season, "episode": r.episode} for r in ranges]
+
+
+def episode_map_of(value: Any) -> tuple[MapRange, ...] | None:
+    """The ranges of a published (or override) ``episode_map``; None for null (the shape is the schema's to check)."""
+    if not isinstance(value, list) or not value:
+        return None
+    return tuple(
+        MapRange(first=item["mal"][0], last=item["mal"][1], season=item["season"], episode=item["episode"])
+        for item in value
+    )
+
+
+# AniDB and AniList ids in ``externals`` (both copies): the ids the mapping sources join to the MAL id, a
+# list (a MAL id may be several AniDB entries), or null where the sources join none (pipeline.crossref).
+ANIME_IDS = ("anidb", "anilist")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -142,10 +191,12 @@ def show_entry(
     season: Season | None,
     episodes: tuple[int, int] | None = None,
     origin: Origin | None = None,
+    episode_map: tuple[MapRange, ...] | None = None,
 ) -> dict[str, Any]:
     """An OutputShow; ``season`` None means a split cour (MAL's season is missing on Trakt, or the
     evidence places the MAL entry inside another season). ``episodes`` is (season, offset): MAL
-    episode n is episode n + offset of that Trakt season; ``origin`` replaces the mapping's."""
+    episode n is episode n + offset of that Trakt season; ``origin`` replaces the mapping's;
+    ``episode_map`` the ranges of MAL episodes and where each starts on Trakt."""
     return _both_layouts(
         {"title": mapping.mal_title, "id": mapping.mal_id},
         {
@@ -163,7 +214,14 @@ def show_entry(
                 "externals": {"tvdb": season.tvdb, "tmdb": season.tmdb, "tvrage": season.tvrage},
             },
             "episodes": None if episodes is None else {"season": episodes[0], "offset": episodes[1]},
-            "externals": {"tvdb": show.tvdb, "tmdb": show.tmdb, "imdb": show.imdb, "tvrage": show.tvrage},
+            "episode_map": episode_map_json(episode_map),
+            "externals": {
+                "tvdb": show.tvdb,
+                "tmdb": show.tmdb,
+                "imdb": show.imdb,
+                "tvrage": show.tvrage,
+                **dict.fromkeys(ANIME_IDS),
+            },
         },
         origin or mapping.origin,
     )
@@ -171,17 +229,34 @@ def show_entry(
 
 def _todays_trakt(trakt: dict[str, Any]) -> dict[str, Any]:
     """A ``trakt`` block published before a key existed, with that key null: a show's ``episodes`` (after
-    ``season``), a movie's ``externals.letterboxd``."""
-    if trakt.get("type") == "movies" and "letterboxd" not in trakt["externals"]:
-        return {**trakt, "externals": {**trakt["externals"], "letterboxd": None}}
-    if trakt.get("type") != "shows" or "episodes" in trakt:
-        return trakt
+    ``season``) and ``episode_map`` (after ``episodes``), a movie's ``externals.letterboxd``, the AniDB and
+    AniList ids (at the end of ``externals``)."""
+    externals = dict(trakt["externals"])
+    if trakt.get("type") == "movies":
+        externals.setdefault("letterboxd", None)
+    for key in ANIME_IDS:
+        externals.setdefault(key, None)
     rebuilt: dict[str, Any] = {}
     for key, value in trakt.items():
-        rebuilt[key] = value
-        if key == "season":
+        rebuilt[key] = externals if key == "externals" else value
+        if trakt.get("type") != "shows":
+            continue
+        if key == "season" and "episodes" not in trakt:
             rebuilt["episodes"] = None
+        if key in ("season", "episodes") and "episode_map" not in trakt and "episodes" in rebuilt:
+            rebuilt.setdefault("episode_map", None)
     return rebuilt
+
+
+def with_episode_map(entry: dict[str, Any], ranges: tuple[MapRange, ...] | None) -> dict[str, Any]:
+    """A published show entry with ``trakt.episode_map`` set to ``ranges``."""
+    return {**entry, "trakt": {**entry["trakt"], "episode_map": episode_map_json(ranges)}}
+
+
+def with_anime_ids(entry: dict[str, Any], ids: dict[str, list[int] | None]) -> dict[str, Any]:
+    """A published entry with its AniDB and AniList ids (``ANIME_IDS``) set in both copies of ``externals``."""
+    externals = {**entry["trakt"]["externals"], **ids}
+    return republished({**entry, "trakt": {**entry["trakt"], "externals": externals}}, entry["origin"])
 
 
 def movie_entry(mapping: Mapping, movie: Movie, letterboxd: Letterboxd | None = None) -> dict[str, Any]:
@@ -194,7 +269,12 @@ def movie_entry(mapping: Mapping, movie: Movie, letterboxd: Letterboxd | None = 
             "slug": movie.slug,
             "type": "movies",
             "release_year": movie.year,
-            "externals": {"tmdb": movie.tmdb, "imdb": movie.imdb, "letterboxd": letterboxd_json(letterboxd)},
+            "externals": {
+                "tmdb": movie.tmdb,
+                "imdb": movie.imdb,
+                "letterboxd": letterboxd_json(letterboxd),
+                **dict.fromkeys(ANIME_IDS),
+            },
         },
         mapping.origin,
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import schemas
-from pipeline.checks import OUTPUT_MAL_ID, dig, duplicates, entries, location, mal_ids, read_file
+from pipeline.checks import OUTPUT_MAL_ID, dig, duplicates, entries, location, mal_ids, map_problems, read_file
 from pipeline.errors import PipelineError
 from pipeline.models import KINDS, OVERRIDE_FILE
 
@@ -30,13 +30,15 @@ def check_overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
         path = overrides_dir / name
         read = read_file(path)
         data, unreadable = ([], []) if read is None else read
-        found += unreadable or schemas.problems(data, name, where=str(path))
+        shape = unreadable or schemas.problems(data, name, where=str(path))
+        found += shape
         if unreadable:
             continue
         files[name] = data
         overrides = entries(files, name)
         ids = mal_ids(overrides, OUTPUT_MAL_ID)
         found += duplicates(str(path), ids, OUTPUT_MAL_ID, "keep one override per MAL id")
+        found += [] if shape else _episode_maps(str(path), overrides)  # on well-formed maps only
         for position, mal_id in ids:
             kind = dig(overrides[position], ("trakt", "type"))
             if kind not in KINDS:
@@ -49,6 +51,23 @@ def check_overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
                     "keep one"
                 )
     return found, files
+
+
+def _episode_maps(label: str, overrides: list[Any]) -> list[str]:
+    """An override's ``trakt.episode_map`` (its shape is the schema's): in order, from the override's season."""
+    found = []
+    for position, override in enumerate(overrides):
+        value, season = dig(override, ("trakt", "episode_map")), dig(override, ("trakt", "season", "number"))
+        if not isinstance(value, list) or not value or type(season) is not int:
+            continue
+        at = location(position, ("trakt", "episode_map"))
+        found += map_problems(label, at, value, None)
+        if value[0]["season"] != season:
+            found.append(
+                f"{label}: {at}: its first range is in season {value[0]['season']}, the override's season.number"
+                f" is {season}: make them the same (the map starts in the entry's season)"
+            )
+    return found
 
 
 def load_overrides(overrides_dir: Path) -> list[tuple[str, dict[str, Any]]]:

@@ -95,6 +95,26 @@ def _letterboxd(films: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _coverage(coverage: dict[str, Any] | None, no_map: dict[str, int] | None = None) -> list[str]:
+    """Episode maps (TV), why some entries have none, and AniDB/AniList ids per output file (issue 22)."""
+    if not coverage:
+        return []
+    lines = []
+    if no_map:
+        lines.append("Without an episode map: " + ", ".join(f"`{why}` {n:,}" for why, n in no_map.items()) + ".")
+    for name, found in coverage.items():
+        maps = (
+            f"{found['episode_map']:,} with an episode map ({found['several_ranges']:,} across several seasons), "
+            if "episode_map" in found
+            else ""
+        )
+        lines.append(
+            f"`{name}`: {maps}{found['anidb']:,} with AniDB ids ({found['several_anidb']:,} several),"
+            f" {found['anilist']:,} with AniList ids, of {found['entries']:,}."
+        )
+    return [*lines, ""]
+
+
 def render(summary: dict[str, Any]) -> str:
     requests = summary["requests"]
     lines = [
@@ -113,6 +133,7 @@ def render(summary: dict[str, Any]) -> str:
         "",
     ]
     lines += _letterboxd(summary.get("letterboxd"))
+    lines += _coverage(summary.get("coverage"), summary.get("no_episode_map"))
     for kind, found in summary["changes"].items():
         lines += _kind_section(kind, found)
     lines += _listing("Kept stale after errors", summary["stale"], _failure)

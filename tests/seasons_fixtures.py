@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -57,16 +58,21 @@ def write(shared: Path) -> None:
     cut(fixtures / "sources", {row["mal_id"] for row in tv}, OUT / "sources")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def cli(doc: str, write: Callable[[Path], None], out: Path) -> int:
+    """A fixture writer's command line: ``--shared DIR``, then ``write`` into ``out``."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared snapshots")
     args = parser.parse_args()
     if not (args.shared / "fixtures").is_dir():
         print(f"{args.shared}/fixtures: not found; give the shared snapshots with --shared", file=sys.stderr)
         return 2
     write(args.shared)
-    print(f"wrote {OUT.relative_to(ROOT)}")
+    print(f"wrote {out.relative_to(ROOT)}")
     return 0
+
+
+def main() -> int:
+    return cli(__doc__, write, OUT)
 
 
 if __name__ == "__main__":

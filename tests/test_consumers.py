@@ -156,3 +156,36 @@ def test_without_the_top_level_copies_the_parsers_lose_ids_and_entries(published
     assert not any(USENET_ULTIMATE.accepts(entry, "shows") for entry in entries)  # entry.externals.imdb throws
     assert not any(ZOD.accepts(entry, "shows") for entry in entries)
     assert not any(set(ANIMEAPI.ids(entry, "shows")) & {"tvdb", "tmdb", "imdb"} for entry in entries)
+
+
+@pytest.mark.parametrize(("kind", "name"), FILES)
+def test_the_episode_map_and_anime_ids_are_additive_for_every_parser(published: Path, kind: str, name: str) -> None:
+    """Issue 22's keys (trakt.episode_map, externals.anidb/anilist in both copies) are in the chain's files,
+    and an entry carrying the fullest of them (a map across seasons, several AniDB ids) is still accepted
+    by every parser, which reads the same ids from it as without them."""
+    entries = load(published, name)
+    assert all({"anidb", "anilist"} <= set(entry["externals"]) == set(entry["trakt"]["externals"]) for entry in entries)
+    coverage = json.loads((published / "meta.json").read_text())["coverage"][name]
+    assert coverage["entries"] == len(entries)
+    assert coverage["anidb"] == sum(bool(entry["externals"]["anidb"]) for entry in entries) > 0
+    if kind == "shows":
+        assert all("episode_map" in entry["trakt"] for entry in entries)
+        assert any(entry["trakt"]["episode_map"] for entry in entries)
+    entry = entries[0]
+    ids = {**entry["trakt"]["externals"], "anidb": [69, 6367], "anilist": [21]}
+    trakt = {**entry["trakt"], "externals": ids}
+    if kind == "shows":
+        trakt["episode_map"] = [
+            {"mal": [1, 61], "season": 1, "episode": 1},
+            {"mal": [62, None], "season": 2, "episode": 1},
+        ]
+    fullest = {**entry, "trakt": trakt, "externals": dict(ids)}
+    bare = {
+        **entry,
+        "trakt": {k: v for k, v in trakt.items() if k != "episode_map"},
+        "externals": {k: v for k, v in ids.items() if k not in ("anidb", "anilist")},
+    }
+    for parser in ALL:
+        if kind in parser.kinds:
+            assert parser.accepts(fullest, kind), parser.name
+            assert parser.ids(fullest, kind) == parser.ids(bare, kind), parser.name

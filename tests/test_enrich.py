@@ -62,10 +62,13 @@ def test_show_entry_has_the_spec_keys_in_order(workdir: Path, fake: FakeTrakt) -
             "tmdb": 2010,
             "imdb": "tt0000010",
             "tvrage": None,
+            "anidb": None,
+            "anilist": None,
         }
     )
     assert list(entry["trakt"]) == [
-        "title", "id", "slug", "type", "is_split_cour", "release_year", "season", "episodes", "externals",
+        "title", "id", "slug", "type", "is_split_cour", "release_year", "season", "episodes", "episode_map",
+        "externals",
     ]  # fmt: skip
     assert entry["myanimelist"] == {"title": "Kaguya", "id": 1}
     assert entry["trakt"]["season"] == {
@@ -74,7 +77,7 @@ def test_show_entry_has_the_spec_keys_in_order(workdir: Path, fake: FakeTrakt) -
         "externals": {"tvdb": 5002, "tmdb": 6002, "tvrage": None},
     }
     assert entry["trakt"]["is_split_cour"] is False
-    assert list(entry["trakt"]["externals"]) == ["tvdb", "tmdb", "imdb", "tvrage"]
+    assert list(entry["trakt"]["externals"]) == ["tvdb", "tmdb", "imdb", "tvrage", "anidb", "anilist"]
 
 
 def test_missing_season_is_a_split_cour(workdir: Path, fake: FakeTrakt) -> None:
@@ -108,10 +111,10 @@ def test_empty_and_zero_ids_and_missing_year_publish_as_null(workdir: Path, fake
             "slug": "movie-20",
             "type": "movies",
             "release_year": 2001,
-            "externals": {"tmdb": None, "imdb": None, "letterboxd": None},
+            "externals": {"tmdb": None, "imdb": None, "letterboxd": None, "anidb": None, "anilist": None},
         },
         "release_year": 2001,
-        "externals": {"tmdb": None, "imdb": None, "letterboxd": None},
+        "externals": {"tmdb": None, "imdb": None, "letterboxd": None, "anidb": None, "anilist": None},
         "origin": "upstream",
     }
     assert fake.sparql_requests == []

@@ -63,7 +63,14 @@ def test_real_rows_are_imported_sorted_and_valid(workdir: Path, capsys: pytest.C
     assert mal_ids(load(output, "not_exist_movies_ex.json")) == [1047, 6987]
     bebop = tv[0]
     assert bebop["trakt"]["release_year"] == 1998
-    assert bebop["trakt"]["externals"] == {"tvdb": 76885, "tmdb": 30991, "imdb": "tt0213338", "tvrage": None}
+    assert bebop["trakt"]["externals"] == {
+        "tvdb": 76885,
+        "tmdb": 30991,
+        "imdb": "tt0213338",
+        "tvrage": None,
+        "anidb": None,
+        "anilist": None,
+    }
     assert bebop["trakt"]["season"] == {
         "id": 43328,
         "number": 1,

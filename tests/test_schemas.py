@@ -39,7 +39,15 @@ def show(mal_id: int = 1, **trakt: Any) -> dict[str, Any]:
             "release_year": 1998,
             "season": {"id": 3583, "number": 1, "externals": {"tvdb": 76885, "tmdb": 3582, "tvrage": None}},
             "episodes": {"season": 1, "offset": 0},
-            "externals": {"tvdb": 76885, "tmdb": 30991, "imdb": "tt0213338", "tvrage": None},
+            "episode_map": [{"mal": [1, None], "season": 1, "episode": 1}],
+            "externals": {
+                "tvdb": 76885,
+                "tmdb": 30991,
+                "imdb": "tt0213338",
+                "tvrage": None,
+                "anidb": [23],
+                "anilist": [1],
+            },
         },
         trakt,
     )
@@ -54,7 +62,7 @@ def movie(mal_id: int = 5, **trakt: Any) -> dict[str, Any]:
             "slug": "cowboy-bebop-the-movie",
             "type": "movies",
             "release_year": 2001,
-            "externals": {"tmdb": 11299, "imdb": None, "letterboxd": None},
+            "externals": {"tmdb": 11299, "imdb": None, "letterboxd": None, "anidb": None, "anilist": None},
         },
         trakt,
     )
@@ -274,12 +282,14 @@ def test_nullable_season_errors_name_the_deepest_field(trakt: dict[str, Any], me
         ),
         (
             "movies_ex.json",
-            movie(externals={"tmdb": None, "imdb": "", "letterboxd": None}),
+            movie(externals={"tmdb": None, "imdb": "", "letterboxd": None, "anidb": None, "anilist": None}),
             "tv: $[0].trakt.externals.imdb: '' should be non-empty",
         ),
         (
             "movies_ex.json",
-            movie(externals={"tmdb": None, "imdb": None, "letterboxd": None, "tvdb": 1}),
+            movie(
+                externals={"tmdb": None, "imdb": None, "letterboxd": None, "anidb": None, "anilist": None, "tvdb": 1}
+            ),
             "tv: $[0].trakt.externals: Additional properties are not allowed ('tvdb' was unexpected)",
         ),
         (
@@ -321,22 +331,37 @@ def test_published_entry_without_a_top_level_copy_is_rejected(schema: str, make:
         ("movies_ex.json", movie(release_year=0), "p: $[0].trakt.release_year: 0 is less than the minimum of 1"),
         (
             "tv_ex.json",
-            {**show(), "externals": {"tvdb": 76885, "tmdb": 30991, "imdb": "tt0213338"}},
+            {
+                **show(),
+                "externals": {"tvdb": 76885, "tmdb": 30991, "imdb": "tt0213338", "anidb": None, "anilist": None},
+            },
             "p: $[0].externals: 'tvrage' is a required property",
         ),
         (
             "movies_ex.json",
-            {**movie(), "externals": {"tmdb": 11299, "imdb": None}},
+            {**movie(), "externals": {"tmdb": 11299, "imdb": None, "anidb": None, "anilist": None}},
             "p: $[0].externals: 'letterboxd' is a required property",
         ),
         (
             "movies_ex.json",
-            {**movie(), "externals": {"tmdb": 11299, "imdb": None, "letterboxd": {"slug": "x", "lid": None}}},
+            {
+                **movie(),
+                "externals": {
+                    "tmdb": 11299,
+                    "imdb": None,
+                    "letterboxd": {"slug": "x", "lid": None},
+                    "anidb": None,
+                    "anilist": None,
+                },
+            },
             "p: $[0].externals.letterboxd: 'uid' is a required property",
         ),
         (
             "movies_ex.json",
-            {**movie(), "externals": {"tmdb": "11299", "imdb": None, "letterboxd": None}},
+            {
+                **movie(),
+                "externals": {"tmdb": "11299", "imdb": None, "letterboxd": None, "anidb": None, "anilist": None},
+            },
             "p: $[0].externals.tmdb: '11299' is not of type 'integer', 'null'",
         ),
     ],

@@ -30,7 +30,8 @@ def show(mal_id: int, *, split: bool = False, **trakt: Any) -> dict[str, Any]:
             "release_year": 2001,
             "season": season,
             "episodes": None if split else {"season": 1, "offset": 0},
-            "externals": {"tvdb": 1, "tmdb": None, "imdb": "tt0213338", "tvrage": None},
+            "episode_map": None,
+            "externals": {"tvdb": 1, "tmdb": None, "imdb": "tt0213338", "tvrage": None, "anidb": None, "anilist": None},
         },
         "origin": "upstream",
     }
@@ -49,7 +50,7 @@ def movie(mal_id: int, **trakt: Any) -> dict[str, Any]:
             "slug": f"movie-{mal_id}",
             "type": "movies",
             "release_year": None,
-            "externals": {"tmdb": 11299, "imdb": None, "letterboxd": None},
+            "externals": {"tmdb": 11299, "imdb": None, "letterboxd": None, "anidb": None, "anilist": None},
         },
         "origin": "upstream",
     }
@@ -282,7 +283,17 @@ def test_missing_season_without_split_cour_is_rejected(workdir: Path) -> None:
                 "tv_ex.json": [
                     show(1),
                     show(6),
-                    {**show(30), "externals": {"tvdb": 2, "tmdb": 7, "imdb": "tt0213338", "tvrage": None}},
+                    {
+                        **show(30),
+                        "externals": {
+                            "tvdb": 2,
+                            "tmdb": 7,
+                            "imdb": "tt0213338",
+                            "tvrage": None,
+                            "anidb": None,
+                            "anilist": None,
+                        },
+                    },
                 ]
             },
             [
@@ -291,7 +302,14 @@ def test_missing_season_without_split_cour_is_rejected(workdir: Path) -> None:
             ],
         ),
         (
-            {"tv_ex.json": [{**show(1), "externals": {"tvdb": 1, "tmdb": None, "imdb": "tt0213338"}}]},
+            {
+                "tv_ex.json": [
+                    {
+                        **show(1),
+                        "externals": {"tvdb": 1, "tmdb": None, "imdb": "tt0213338", "anidb": None, "anilist": None},
+                    }
+                ]
+            },
             [
                 "output/tv_ex.json: $[0].externals: 'tvrage' is a required property",
                 "output/tv_ex.json: $[0].externals: differs from trakt.externals "
@@ -304,7 +322,8 @@ def test_missing_season_without_split_cour_is_rejected(workdir: Path) -> None:
                 "output/movies_ex.json: $[0].externals: None is not of type 'object'",
                 f"output/movies_ex.json: $[0].release_year: is 1, trakt.release_year is None; {YEAR_RULE}",
                 "output/movies_ex.json: $[0].externals: differs from trakt.externals "
-                "(None here, {'tmdb': 11299, 'imdb': None, 'letterboxd': None} in trakt); the two copies must be equal",
+                "(None here, {'tmdb': 11299, 'imdb': None, 'letterboxd': None, 'anidb': None, 'anilist': None}"
+                " in trakt); the two copies must be equal",
             ],
         ),
     ],

@@ -1,4 +1,6 @@
-"""Kometa's ``anime_ids.json``: AniDB id -> MAL id(s), TVDB id and season, IMDb id(s): the AniDB <-> MAL join.
+"""Kometa's ``anime_ids.json``: AniDB id -> MAL id(s), AniList id, TVDB id and season, IMDb id(s).
+
+The AniDB <-> MAL join.
 
 ``mal_id`` is a number or a comma-separated string when several MAL entries share one AniDB entry;
 ``tvdb_season`` -1 means absolute numbering.
@@ -19,6 +21,7 @@ VARIABLE = "ANIME_IDS_URL"
 class AnimeIdsRow:
     anidb_id: int
     mal_ids: tuple[int, ...]
+    anilist_id: int | None = None
     tvdb_id: int | None
     tvdb_season: int | None  # None when missing or absolute
     tvdb_absolute: bool
@@ -48,6 +51,7 @@ def parse(payload: bytes) -> list[AnimeIdsRow]:
             AnimeIdsRow(
                 anidb_id=anidb_id,
                 mal_ids=tuple(n for n in map(int_or_none, split_ids(value.get("mal_id"))) if n),
+                anilist_id=int_or_none(value.get("anilist_id")),
                 tvdb_id=int_or_none(value.get("tvdb_id")),
                 tvdb_season=season,
                 tvdb_absolute=absolute,

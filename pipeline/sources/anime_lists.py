@@ -5,6 +5,11 @@ TMDB movie ids and IMDb ids (parsed with the standard library's ElementTree).
 ``defaulttvdbseason`` and ``tmdbseason`` are a number or ``a`` (absolute episode numbering);
 ``episodeoffset`` and ``tmdboffset`` say where in that season the AniDB entry starts (12: its first
 episode is the season's 13th, a second cour), empty for 0.
+
+A row's ``mapping-list`` may number the AniDB episodes itself: ``<mapping anidbseason="1"
+tmdbseason="2" start="62" end="77" offset="-61"/>`` says AniDB episodes 62 to 77 are episodes 1 to 16
+of TMDB season 2 (``tvdbseason`` the same in TVDB's numbering). Those ranges of regular episodes are
+kept (``tmdb_ranges``, ``tvdb_ranges``); the episode-by-episode text form and specials are not.
 """
 
 from __future__ import annotations
@@ -17,6 +22,16 @@ from pipeline.sources import SourceError, int_or_none, split_ids
 FILE = "anime-list-master.xml"
 VARIABLE = "ANIME_LISTS_URL"
 ABSOLUTE = "a"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EpisodeRange:
+    """AniDB episodes ``start`` to ``end`` (None: open) are episode n + ``offset`` of ``season``."""
+
+    season: int
+    start: int
+    end: int | None
+    offset: int
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,6 +49,8 @@ class AnimeListsRow:
     tmdb_offset: int  # tmdboffset: AniDB episode n is episode n + offset of the TMDB season
     tmdb_movies: tuple[int, ...]
     imdb_ids: tuple[str, ...]
+    tmdb_ranges: tuple[EpisodeRange, ...] = ()  # from the mapping-list, by start
+    tvdb_ranges: tuple[EpisodeRange, ...] = ()
 
 
 def _season(value: str | None) -> tuple[int | None, bool]:
@@ -48,6 +65,26 @@ def _offset(value: str | None) -> int:
     """An episode offset: "12" -> 12; empty or not a number -> 0 (Anime-Lists leaves 0 empty)."""
     text = (value or "").strip()
     return int(text) if text.isdigit() else 0
+
+
+def _signed(value: str | None) -> int | None:
+    text = (value or "").strip()
+    return int(text) if text.lstrip("-").isdigit() else None
+
+
+def _ranges(element: ET.Element, numbering: str) -> tuple[EpisodeRange, ...]:
+    """The mapping-list's ranges of regular AniDB episodes in one numbering ("tmdbseason" or "tvdbseason")."""
+    found = []
+    for mapping in element.iterfind("mapping-list/mapping"):
+        season, start = _signed(mapping.get(numbering)), _signed(mapping.get("start"))
+        if mapping.get("anidbseason") != "1" or season is None or season < 1 or start is None or start < 1:
+            continue
+        found.append(
+            EpisodeRange(
+                season=season, start=start, end=_signed(mapping.get("end")), offset=_signed(mapping.get("offset")) or 0
+            )
+        )
+    return tuple(sorted(found, key=lambda found_range: found_range.start))
 
 
 def parse(payload: bytes) -> list[AnimeListsRow]:
@@ -80,6 +117,8 @@ def parse(payload: bytes) -> list[AnimeListsRow]:
                 tmdb_offset=_offset(element.get("tmdboffset")),
                 tmdb_movies=tuple(n for n in map(int_or_none, split_ids(element.get("tmdbid"))) if n),
                 imdb_ids=split_ids(element.get("imdbid")),
+                tmdb_ranges=_ranges(element, "tmdbseason"),
+                tvdb_ranges=_ranges(element, "tvdbseason"),
             )
         )
     if not rows:
