@@ -769,6 +769,20 @@ def _options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Optio
     )
 
 
+def check_args(argv: Sequence[str], prog: str, usage: str) -> argparse.Namespace:
+    """Enrich's flags parsed as ``main`` does; a usage error exits 2 under ``prog`` (the chain checks up front)."""
+    parser = _parser()
+    parser.prog, parser.usage = prog, usage
+    args = parser.parse_args(argv)
+    _options(args, parser)
+    return args
+
+
+def flags_help() -> str:
+    """Enrich's flags as its ``--help`` lists them, for the chain's ``--help``."""
+    return _parser().format_help()
+
+
 def _api_key(config: Config) -> Config:
     if config.api_key:
         return config

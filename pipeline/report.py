@@ -155,7 +155,7 @@ def render_discovery(discovery: Discovery | None, summary: dict[str, Any]) -> st
     lines = ["### Discovery", ""]
     origins = summary.get("origins", {})
     if origins:
-        lines += ["| file | upstream | override | discovered | imported |", "| --- | ---: | ---: | ---: | ---: |"]
+        lines += ["| file | " + " | ".join(ORIGINS) + " |", "| --- |" + " ---: |" * len(ORIGINS)]
         lines += [
             f"| `{name}` | " + " | ".join(f"{counts.get(o, 0):,}" for o in ORIGINS) + " |"
             for name, counts in origins.items()
