@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -103,3 +108,31 @@ def test_the_readme_answers_a_newcomers_first_questions() -> None:
     assert re.search(r'"is_split_cour": true.*"season": null', readme, re.S)
     assert "MAL episode n is episode n + offset" in readme
     assert "uv run python -m pipeline --demo" in readme and "uv run pytest" in readme
+
+
+def test_the_local_fake_recipe_runs_word_for_word(tmp_path: Path) -> None:
+    """docs/running.md's fake-Trakt recipe, run as written (on a free port, in a copy of the checkout), publishes."""
+    text = (ROOT / "docs" / "running.md").read_text(encoding="utf-8")
+    section = text.split("## Running against a local fake Trakt", 1)[1]
+    recipe = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert recipe, "no sh block in 'Running against a local fake Trakt'"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    script = recipe[1].replace("8765", str(port)).replace("uv run python", f"'{sys.executable}'")
+    script = script.replace(" &", " >fake.log 2>&1 &\nsleep 3", 1)  # the fake in the background, given time to bind
+    checkout = tmp_path / "checkout"
+    for part in ("pipeline", "schemas", "overrides", "output"):
+        shutil.copytree(ROOT / part, checkout / part, ignore=shutil.ignore_patterns("__pycache__"))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("TRAKT_", "ANITRAKT_", "ANIME_", "SHINKRO_"))}
+    env.pop("GITHUB_STEP_SUMMARY", None)
+    result = subprocess.run(
+        ["bash", "-c", f"set -e\ntrap 'kill %1' EXIT\n{script}"],
+        cwd=checkout,
+        env={**env, "PYTHONPATH": str(checkout)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "validate: 5 output files and 2 override files valid" in result.stderr
