@@ -23,6 +23,7 @@ from pipeline import candidates, changes, guards, letterboxd, logs
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
+from pipeline.evidence import overrides as override_evidence
 from pipeline.evidence import seasons as evidence
 from pipeline.evidence.rules import Joined
 from pipeline.jsonio import load_json, write_json
@@ -219,10 +220,11 @@ def build_mappings(
                     mal_title=override["myanimelist"]["title"],
                     trakt_id=override["trakt"]["id"],
                     kind=target,
-                    season=override["trakt"].get("season", {}).get("number") if target == "shows" else None,
+                    season=(override["trakt"].get("season") or {}).get("number") if target == "shows" else None,
                     source=f"{file_name}[{position}]",
                     override_title=override["trakt"]["title"],
                     origin="override",
+                    episodes=override_evidence.of_override(override["trakt"]) if target == "shows" else None,
                 )
             ]
     return groups, duplicates
@@ -280,6 +282,8 @@ class Sources:
 
 
 def _verdict(mapping: Mapping, show: Show, seasons: list[Season], sources: Sources) -> evidence.Verdict:
+    if mapping.episodes is not None:  # an override that says where the episodes are: checked, never corrected
+        return override_evidence.judge(mapping.season, mapping.episodes, seasons)
     if sources.joined is not None:
         joined = sources.joined.get(mapping.mal_id)
         may_correct = mapping.origin in ("upstream", "imported")
@@ -446,6 +450,22 @@ def _place(entry: dict[str, Any]) -> evidence.Placed:
     episodes = entry["trakt"].get("episodes")
     placed = None if episodes is None else evidence.Episodes(season=episodes["season"], offset=episodes["offset"])
     return int(entry["trakt"]["id"]), placed
+
+
+def _override_problems(groups: dict[Kind, dict[int, list[Mapping]]], run: Run) -> list[dict[str, Any]]:
+    """The overrides Trakt refused or that collide with another MAL id, for the report's own section."""
+    overridden = [
+        override_evidence.Overridden(kind=kind, mal_id=m.mal_id, source=m.source, trakt_id=m.trakt_id)
+        for kind, by_id in groups.items()
+        for found in by_id.values()
+        for m in found
+        if m.origin == "override"
+    ]
+    refused = {row["mal_id"]: row["evidence"] for row in run.review if row["reason"] == override_evidence.REFUSED}
+    shows = run.published.get("shows")
+    places = {} if shows is None else {mal_id: _place(entry) for mal_id, entry in shows.output.items()}
+    not_found = {kind: set(files.not_found) for kind, files in run.published.items()}
+    return override_evidence.problems(overridden, not_found, refused, places)
 
 
 def _prefetch(
@@ -712,6 +732,7 @@ def enrich(
         client.close()
     summary = _summary(run, decided, lists, client, options, started, discovered_from)
     summary["season_evidence"] = sources.problem or "checked against the mapping sources"
+    summary["override_problems"] = _override_problems(groups, run)
     summary["letterboxd"] = films
     write_json(config.run_summary, summary)
     return summary

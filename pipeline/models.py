@@ -45,6 +45,7 @@ class Mapping:
     source: str  # where it came from, for messages: "tv.json[12]" or "override_tv.json[0]"
     override_title: str | None = None  # the override's trakt.title, to spot mistyped ids
     origin: Origin = "upstream"
+    episodes: tuple[int, int] | None = None  # an override's trakt.episodes: (season, offset)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -16,7 +16,8 @@ from pipeline.models import KINDS, OVERRIDE_FILE
 # The way out of a malformed override file, for the pull-request check, validate and enrich.
 HOW_TO_FIX = (
     "overrides/: fix each entry named above: an override is a list of {myanimelist: {id, title}, trakt: {id, title,"
-    " type: shows|movies, season: {number} for shows}, description}; docs/overrides.md shows a complete one and"
+    " type: shows|movies, season: {number} for shows, optional episodes: {season, offset}}, description};"
+    " docs/overrides.md shows a complete one and"
     " schemas/override.schema.json has every rule; then run `uv run python -m pipeline.validate` again"
 )
 

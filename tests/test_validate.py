@@ -382,7 +382,11 @@ def test_unsorted_file_is_reported_once(workdir: Path) -> None:
         ),
         (
             {"override_tv.json": [override(1, season=None)]},
-            ["overrides/override_tv.json: $[0].trakt.season: None is not of type 'object'"],
+            [
+                "overrides/override_tv.json: $[0].trakt: a null season is a second cour inside another season: "
+                "say where with "
+                '"episodes": {"season": N, "offset": K}'
+            ],
         ),
         (
             {
