@@ -136,3 +136,13 @@ def test_the_local_fake_recipe_runs_word_for_word(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "validate: 5 output files and 2 override files valid" in result.stderr
+
+
+def test_overrides_page_documents_the_summary_and_the_demo_preview() -> None:
+    """docs/overrides.md names the pull-request summary's command, its published-now column, and the demo preview."""
+    text = (ROOT / "docs" / "overrides.md").read_text(encoding="utf-8")
+    assert "uv run python -m pipeline.override_diff --base-ref origin/main" in text
+    assert "**publishes now**" in text
+    assert "`uv run python -m pipeline --demo` publishes your overrides" in text
+    assert '"season": null' in text and '"episodes": {"season": 1' in text  # a second cour, as the template's example
+    assert "season 0" in text and "**specials**" in text
