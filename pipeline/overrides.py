@@ -5,12 +5,14 @@ Shared by three steps: validate reports the problems, enrich and discover refuse
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from pipeline import schemas
 from pipeline.checks import OUTPUT_MAL_ID, dig, duplicates, entries, location, mal_ids, read_file
 from pipeline.errors import PipelineError
+from pipeline.json_place import nearest_entry
 from pipeline.models import KINDS, OVERRIDE_FILE
 
 # The way out of a malformed override file, for the pull-request check, validate and enrich.
@@ -31,7 +33,9 @@ def check_overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
         path = overrides_dir / name
         read = read_file(path)
         data, unreadable = ([], []) if read is None else read
-        found += unreadable or schemas.problems(data, name, where=str(path))
+        found += [_naming_the_entry(path, message) for message in unreadable] or schemas.problems(
+            data, name, where=str(path)
+        )
         if unreadable:
             continue
         files[name] = data
@@ -50,6 +54,19 @@ def check_overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
                     "keep one"
                 )
     return found, files
+
+
+def _naming_the_entry(path: Path, message: str) -> str:
+    """A JSON syntax error's message with the entry it is in or after: the line alone is hard to find in a long list."""
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        entry = nearest_entry(exc.doc, exc.pos)
+        if entry and message.endswith(")"):
+            return f"{message[:-1]}; in or just after entry {entry})"
+    except (OSError, UnicodeDecodeError):
+        pass
+    return message
 
 
 def load_overrides(overrides_dir: Path) -> list[tuple[str, dict[str, Any]]]:

@@ -349,7 +349,10 @@ def test_unsorted_file_is_reported_once(workdir: Path) -> None:
     [
         (
             {"override_tv.json": '[\n  {"myanimelist": {"title": "x", "id": 1}\n]'},
-            ["overrides/override_tv.json: not valid JSON (Expecting ',' delimiter at line 3, column 1)"],
+            [
+                "overrides/override_tv.json: not valid JSON (Expecting ',' delimiter at line 3, column 1; in or just"
+                " after entry $[0] (MAL id 1))"
+            ],
         ),
         (
             {"override_tv.json": [override(1, season={"number": "two"})]},
