@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md"), ROOT / ".github" / "pull_request_template.md"])
@@ -146,3 +147,19 @@ def test_overrides_page_documents_the_summary_and_the_demo_preview() -> None:
     assert "`uv run python -m pipeline --demo` publishes your overrides" in text
     assert '"season": null' in text and '"episodes": {"season": 1' in text  # a second cour, as the template's example
     assert "season 0" in text and "**specials**" in text
+
+
+def test_maintaining_tells_what_to_do_for_every_step_the_nightly_can_fail_at() -> None:
+    """Every step id of the nightly's data job (status.json's failed_step) has a row in docs/maintaining.md's table."""
+    nightly = yaml.safe_load((ROOT / ".github" / "workflows" / "nightly.yml").read_text(encoding="utf-8"))
+    ids = {step["id"] for job in nightly["jobs"].values() for step in job.get("steps", []) if "id" in step}
+    text = (ROOT / "docs" / "maintaining.md").read_text(encoding="utf-8")
+    table = text.split("### What to do when a step failed", 1)[-1].split("\n\n**", 1)[0]
+    rows = {
+        cell
+        for line in table.splitlines()
+        if line.startswith("| `")
+        for cell in re.findall(r"`([\w-]+)`", line.split("|")[1])
+    }
+    assert ids - rows == set()
+    assert "`discover`" in text.split("`failed_step` the id of the first step that failed", 1)[1][:200]
