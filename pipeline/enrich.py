@@ -610,6 +610,7 @@ def _write_meta(
         "schema_version": SCHEMA_VERSION,
         "last_changed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "trakt_fetched": now.strftime("%Y-%m-%dT%H:%M:%SZ"),  # this run asked Trakt (or its cache) for every entry
+        "built_by": "enrich",  # no longer the import: every entry was looked up (meta.schema.json)
         "files": files,
         "upstream": sources,
         "origins": origins,

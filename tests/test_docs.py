@@ -163,3 +163,19 @@ def test_maintaining_tells_what_to_do_for_every_step_the_nightly_can_fail_at() -
     }
     assert ids - rows == set()
     assert "`discover`" in text.split("`failed_step` the id of the first step that failed", 1)[1][:200]
+
+
+def test_readme_says_what_the_committed_data_is_before_the_files_table() -> None:
+    """Above the files table, the README says the data is the import until the first nightly, and where meta says so."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    before_table = text.split("## The files", 1)[1].split("| file |", 1)[0]
+    assert "Until the first nightly" in before_table and '`"built_by": "import"`' in before_table
+
+
+def test_format_tells_an_unchecked_entry_from_one_without_a_single_season_answer() -> None:
+    """docs/format.md and the TV schema say what episodes null means with and without origin imported; built_by too."""
+    text = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    assert "**not checked yet**" in text and "**no single-season answer**" in text
+    assert "| `built_by` |" in text
+    schema = (ROOT / "schemas" / "tv_ex.schema.json").read_text(encoding="utf-8")
+    assert "not checked yet" in schema and "no single-season answer" in schema
