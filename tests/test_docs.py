@@ -14,6 +14,8 @@ from urllib.parse import unquote
 import pytest
 import yaml
 
+from pipeline import repository
+
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("*.md"), ROOT / ".github" / "pull_request_template.md"])
 LINK = re.compile(r"(?<!!)\[(?:[^\[\]]|\[[^\]]*\])*\]\(([^)\s]+)\)")
@@ -105,7 +107,7 @@ def test_anchors_are_githubs(heading: str, anchor: str) -> None:
 def test_the_readme_answers_a_newcomers_first_questions() -> None:
     """The URL of tv_ex.json and what is_split_cour and episodes mean are in the README itself."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert "https://raw.githubusercontent.com/<owner>/<repo>/main/output/tv_ex.json" in readme
+    assert f"https://raw.githubusercontent.com/{repository.configured()}/main/output/tv_ex.json" in readme
     assert re.search(r'"is_split_cour": true.*"season": null', readme, re.S)
     assert "MAL episode n is episode n + offset" in readme
     assert "uv run python -m pipeline --demo" in readme and "uv run pytest" in readme
