@@ -105,7 +105,8 @@ def demo(args: list[str], *, discovery: bool) -> int:
     with demo_environment() as directory:
         print(
             f"demo: the whole chain against a local fake Trakt at {os.environ['TRAKT_API_URL']} (no key, no"
-            f" network), in {directory}",
+            f" network), in {directory}; the warnings and review queues below come from the fake's made-up"
+            " answers (see the note at the end)",
             file=sys.stderr,
             flush=True,
         )
