@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline import enrich, report
+from pipeline import alert, enrich, report
 from pipeline.checks import validate_outputs
 from pipeline.enrich import Options
 from pipeline.overrides import check_overrides
@@ -97,6 +97,8 @@ def test_an_override_trakt_404_is_its_own_report_section(workdir: Path, fake: Fa
     write_overrides(workdir, tv_override(2, 99, 1))
     text = report.render(run(workdir, fake))
     assert "> **Override problems** (1)" in text
+    issue = alert.body("failure", "validate", text, {})  # a failed night's issue carries the same section
+    assert "**Override problems** (1)" in issue and "MAL 2 (override_tv.json[0], trakt 99)" in issue
     assert (
         "- shows MAL 2 (override_tv.json[0], trakt 99): Trakt answered 404: the entry went to the not-found file"
         in text
