@@ -11,31 +11,63 @@ temporary directory; the checkout's ``output/`` and ``.cache/`` are never touche
 
 from __future__ import annotations
 
+import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from itertools import pairwise
 
-from pipeline import discover, enrich, fetch, report, validate
+from pipeline import discover, enrich, fetch, logs, preflight, report, validate
+from pipeline.config import load_config
+from pipeline.errors import PipelineError
 
-DEMO = "--demo"
+PROG = "python -m pipeline"
+USAGE = "%(prog)s [-h] [--demo] [--no-discovery] [enrich's flags: --force, --allow-shrink, --no-progress ...]"
 Step = tuple[str, Callable[[], int]]
 
 
-def steps(args: Sequence[str]) -> list[Step]:
-    """The chain's steps, in order, for the flags given to ``python -m pipeline``.
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        usage=USAGE,
+        description="The whole nightly chain locally: fetch, discover, enrich, validate, report; stops at the"
+        " first failing step. Before the first step it checks the Trakt key and makes one quick try of the"
+        " upstream URL, so a missing key or no network fails in seconds.",
+        epilog="Every other flag goes to enrich:\n\n" + enrich.flags_help().split("\n\n", 1)[1],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="the same chain offline and without a key, against a local fake Trakt, in a new temporary directory",
+    )
+    parser.add_argument(
+        "--no-discovery",
+        action="store_true",
+        help="skip the mapping sources and the discover step (enrich keeps the discovered entries published before)",
+    )
+    return parser
+
+
+def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
+    """The chain's flags and enrich's (checked by enrich's parser); a wrong one exits 2 before any step."""
+    args, rest = _parser().parse_known_args(argv)
+    if enrich.check_args(rest, PROG, USAGE).api_key is not None and args.demo:
+        print("pipeline: --demo uses the local fake Trakt's own key; drop --api-key", file=sys.stderr)
+        raise SystemExit(2)
+    return args, rest
+
+
+def steps(args: Sequence[str], key: str | None = None, *, discovery: bool = True) -> list[Step]:
+    """The chain's steps, in order: ``args`` are enrich's flags, ``key`` the checked Trakt key.
 
     The nightly workflow runs the same modules, one step each.
     """
-    enrich_args = [arg for arg in args if arg != "--no-discovery"]
-    discovery = "--no-discovery" not in args
-    key = [f"--api-key={arg.split('=', 1)[1]}" for arg in args if arg.startswith(("--api-key=", "-api-key="))]
-    for flag, value in pairwise(args):
-        if flag in ("--api-key", "-api-key"):
-            key = [f"--api-key={value}"]
+    key_args = [] if key is None else [f"--api-key={key}"]
+    enrich_args = [*args, *key_args]
     chain: list[Step] = [("fetch", lambda: fetch.main([] if discovery else ["--no-sources"]))]
     if discovery:
-        chain.append(("discover", lambda: discover.main(key)))
+        chain.append(("discover", lambda: discover.main(key_args)))
     chain += [
         ("enrich", lambda: enrich.main(enrich_args)),
         ("validate", lambda: validate.main([])),
@@ -53,36 +85,47 @@ def run(chain: list[Step]) -> int:
     return 0
 
 
-def demo(args: list[str]) -> int:
-    """The chain against local stand-ins, in a temporary directory; says where the files are."""
-    from pipeline.demo import demo_environment
+def checked_run(args: list[str], *, discovery: bool) -> int:
+    """The key and the first URL checked, then the chain."""
+    key_flag = enrich.check_args(args, PROG, USAGE).api_key
+    logs.setup(secrets=[key_flag or ""])
+    try:
+        key = preflight.check(load_config(), key_flag)
+    except PipelineError as exc:
+        print(f"pipeline: {exc}", file=sys.stderr)
+        return 1
+    logs.add_secret(key)
+    return run(steps(args, key, discovery=discovery))
 
-    if any(arg.lstrip("-") == "api-key" or arg.lstrip("-").startswith("api-key=") for arg in args):
-        print("pipeline: --demo uses the local fake Trakt's own key; drop --api-key", file=sys.stderr)
-        return 2
+
+def demo(args: list[str], *, discovery: bool) -> int:
+    """The chain against local stand-ins, in a temporary directory; says where the files and the report are."""
+    from pipeline.demo import FAKE_NOTE, demo_environment
+
     with demo_environment() as directory:
         print(
             f"demo: the whole chain against a local fake Trakt at {os.environ['TRAKT_API_URL']} (no key, no"
-            f" network), in {directory}",
+            f" network), in {directory}; the warnings and review queues below come from the fake's made-up"
+            " answers (see the note at the end)",
             file=sys.stderr,
             flush=True,
         )
-        code = run(steps(args))
+        code = checked_run(args, discovery=discovery)
+        report_file = load_config().run_report.resolve()
     output = directory / "output"
     if code == 0:
-        print(f"\ndemo: the files are in {output}/ (the Trakt cache in {directory / '.cache'}/)")
+        print(f"\n{FAKE_NOTE}")
+        print(f"demo: the files are in {output}/ (the Trakt cache in {directory / '.cache'}/)")
+        print(f"demo: the report above is in {report_file}")
     print(f"demo: nothing outside {directory} was written; delete it when done", file=sys.stderr)
     return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = list(sys.argv[1:] if argv is None else argv)
-    if any(flag in args for flag in ("-h", "--help")):
-        print(__doc__)
-        return enrich.main(["--help"])
-    if DEMO in args:
-        return demo([arg for arg in args if arg != DEMO])
-    return run(steps(args))
+    args, rest = parse(list(sys.argv[1:] if argv is None else argv))
+    if args.demo:
+        return demo(rest, discovery=not args.no_discovery)
+    return checked_run(rest, discovery=not args.no_discovery)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,13 @@ from pipeline.trakt.fake import CLI_API_KEY, build_local_fake, local_environment
 # The fake has no rate limit: pace the client for 1,000 calls a second, not Trakt's 1,000 per 5 minutes.
 RATE_LIMIT_PERIOD = "1"
 PREFIX = "extended-anitrakt-demo-"
+# Said after the report: its warnings and queues are the fake's world, not Trakt's.
+FAKE_NOTE = (
+    "demo: the fake Trakt answers from pipeline/demo_data/trakt-sample.json and makes up a plausible title,"
+    ' seasons and search answers for every other id: the "listed more than once" warnings (real upstream'
+    " duplicates, settled on the fake's answers), the title mismatches, the season review queue and the"
+    " Discovery review queue above come from those made-up answers, not from real Trakt"
+)
 
 
 @contextlib.contextmanager

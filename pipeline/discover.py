@@ -72,7 +72,7 @@ def load_known(config: Config) -> Known:
     for _, override in load_overrides(config.overrides_dir):
         trakt = override["trakt"]
         if trakt["type"] == "shows":
-            mapped_shows.append((override["myanimelist"]["id"], trakt["id"], trakt.get("season", {}).get("number")))
+            mapped_shows.append((override["myanimelist"]["id"], trakt["id"], (trakt.get("season") or {}).get("number")))
         else:
             mapped_movies.append((override["myanimelist"]["id"], trakt["id"]))
     known.mapped = {mal_id for mal_id, *_ in mapped_shows} | {mal_id for mal_id, _ in mapped_movies}

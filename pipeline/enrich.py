@@ -24,6 +24,7 @@ from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.evidence import episode_map as maps
+from pipeline.evidence import overrides as override_evidence
 from pipeline.evidence import seasons as evidence
 from pipeline.evidence.rules import Joined
 from pipeline.jsonio import load_json, write_json
@@ -222,11 +223,12 @@ def build_mappings(
                     mal_title=override["myanimelist"]["title"],
                     trakt_id=override["trakt"]["id"],
                     kind=target,
-                    season=override["trakt"].get("season", {}).get("number") if target == "shows" else None,
+                    season=(override["trakt"].get("season") or {}).get("number") if target == "shows" else None,
                     source=f"{file_name}[{position}]",
                     override_title=override["trakt"]["title"],
                     origin="override",
                     episode_map=episode_map_of(override["trakt"].get("episode_map")) if target == "shows" else None,
+                    episodes=override_evidence.of_override(override["trakt"]) if target == "shows" else None,
                 )
             ]
     return groups, duplicates
@@ -284,6 +286,8 @@ class Sources:
 
 
 def _verdict(mapping: Mapping, show: Show, seasons: list[Season], sources: Sources) -> evidence.Verdict:
+    if mapping.episodes is not None:  # an override that says where the episodes are: checked, never corrected
+        return override_evidence.judge(mapping.season, mapping.episodes, seasons)
     if sources.joined is not None:
         joined = sources.joined.get(mapping.mal_id)
         may_correct = mapping.origin in ("upstream", "imported")
@@ -466,6 +470,22 @@ def _place(entry: dict[str, Any]) -> evidence.Placed:
     return int(entry["trakt"]["id"]), placed
 
 
+def _override_problems(groups: dict[Kind, dict[int, list[Mapping]]], run: Run) -> list[dict[str, Any]]:
+    """The overrides Trakt refused or that collide with another MAL id, for the report's own section."""
+    overridden = [
+        override_evidence.Overridden(kind=kind, mal_id=m.mal_id, source=m.source, trakt_id=m.trakt_id)
+        for kind, by_id in groups.items()
+        for found in by_id.values()
+        for m in found
+        if m.origin == "override"
+    ]
+    refused = {row["mal_id"]: row["evidence"] for row in run.review if row["reason"] == override_evidence.REFUSED}
+    shows = run.published.get("shows")
+    places = {} if shows is None else {mal_id: _place(entry) for mal_id, entry in shows.output.items()}
+    not_found = {kind: set(files.not_found) for kind, files in run.published.items()}
+    return override_evidence.problems(overridden, not_found, refused, places)
+
+
 def _prefetch(
     client: TraktClient, groups: dict[Kind, dict[int, list[Mapping]]], options: Options, workers: int
 ) -> None:
@@ -621,6 +641,7 @@ def _write_meta(
         "schema_version": SCHEMA_VERSION,
         "last_changed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "trakt_fetched": now.strftime("%Y-%m-%dT%H:%M:%SZ"),  # this run asked Trakt (or its cache) for every entry
+        "built_by": "enrich",  # no longer the import: every entry was looked up (meta.schema.json)
         "files": files,
         "upstream": sources,
         "origins": origins,
@@ -753,6 +774,7 @@ def enrich(
         client.close()
     summary = _summary(run, decided, lists, client, options, started, discovered_from)
     summary["season_evidence"] = sources.problem or "checked against the mapping sources"
+    summary["override_problems"] = _override_problems(groups, run)
     summary["letterboxd"] = films
     write_json(config.run_summary, summary)
     return summary
@@ -808,6 +830,20 @@ def _options(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Optio
         verbose=args.verbose,
         stop_after=args.stop_after,
     )
+
+
+def check_args(argv: Sequence[str], prog: str, usage: str) -> argparse.Namespace:
+    """Enrich's flags parsed as ``main`` does; a usage error exits 2 under ``prog`` (the chain checks up front)."""
+    parser = _parser()
+    parser.prog, parser.usage = prog, usage
+    args = parser.parse_args(argv)
+    _options(args, parser)
+    return args
+
+
+def flags_help() -> str:
+    """Enrich's flags as its ``--help`` lists them, for the chain's ``--help``."""
+    return _parser().format_help()
 
 
 def _api_key(config: Config) -> Config:

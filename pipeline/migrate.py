@@ -357,6 +357,7 @@ def meta(migration: Migration) -> dict[str, Any]:
         "schema_version": SCHEMA_VERSION,
         "last_changed": migration.imported_at.strftime(STAMP),
         "trakt_fetched": provenance.published.strftime(STAMP),  # the predecessor's Trakt answers are that old
+        "built_by": "import",  # until a nightly looks every entry up (enrich writes "enrich")
         "files": {name: {"entries": len(found.entries)} for name, found in migration.files.items()},
         "origins": {  # every entry is imported until a nightly refreshes it
             name: count_origins(list(found.entries.values()))

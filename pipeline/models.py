@@ -48,6 +48,7 @@ class Mapping:
     episode_map: tuple[MapRange, ...] | None = (
         None  # an override's ``trakt.episode_map``: it wins over the computed one
     )
+    episodes: tuple[int, int] | None = None  # an override's trakt.episodes: (season, offset)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

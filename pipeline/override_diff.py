@@ -2,7 +2,9 @@
 
 Compares the override files at a base ref (``git show REF:overrides/override_tv.json``; a file
 missing there counts as ``[]``) with the working tree, and says per MAL id what was added, changed
-or removed, the old and new mapping, and whether upstream lists that MAL id.
+or removed, what ``output/`` publishes for it now and what the override asks, and whether upstream
+lists that MAL id. Then what the check can tell without Trakt: an override that puts its MAL id on
+the show, season and episodes another MAL id is published on, and a season 0 (specials) override.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json, parse_json
-from pipeline.models import KINDS, OVERRIDE_FILE, UPSTREAM_FILE
+from pipeline.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, OVERRIDE_FILE, UPSTREAM_FILE
 
 # Override file -> the upstream list whose entries it corrects.
 FILES = {OVERRIDE_FILE[kind]: UPSTREAM_FILE[kind] for kind in KINDS}
@@ -79,6 +81,24 @@ def upstream_ids(upstream_file: Path) -> set[int] | None:
     return {e["mal_id"] for e in entries if isinstance(e, dict) and isinstance(e.get("mal_id"), int)}
 
 
+def published(output_dir: Path) -> dict[int, Mapping[str, Any]]:
+    """What ``output/`` publishes now, by MAL id: the entry, or ``{"not_found": file}`` for a not-found one."""
+    found: dict[int, Mapping[str, Any]] = {}
+    for kind in KINDS:
+        for entry in _list(load_json(output_dir / NOT_FOUND_FILE[kind])):
+            if isinstance(entry.get("mal_id"), int):
+                found[entry["mal_id"]] = {"not_found": NOT_FOUND_FILE[kind]}
+        for entry in _list(load_json(output_dir / OUTPUT_FILE[kind])):
+            mal = entry.get("myanimelist")
+            if isinstance(mal, dict) and isinstance(mal.get("id"), int):
+                found[mal["id"]] = entry
+    return found
+
+
+def _list(data: Any) -> list[dict[str, Any]]:
+    return [item for item in data if isinstance(item, dict)] if isinstance(data, list) else []
+
+
 # --- comparing ----------------------------------------------------------------------------------
 
 
@@ -100,65 +120,161 @@ def _cell(text: object) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def _episodes(trakt: Mapping[str, Any]) -> str:
+    episodes = trakt.get("episodes")
+    if not isinstance(episodes, dict):
+        return ""
+    season, offset = episodes.get("season"), episodes.get("offset")
+    where = "specials" if season == 0 else f"season {season}"
+    return f", episodes: {where} from episode {offset + 1}" if isinstance(offset, int) and offset else ""
+
+
+def _season(trakt: Mapping[str, Any]) -> str:
+    season = trakt.get("season")
+    if isinstance(season, dict):
+        number = season.get("number")
+        return " season 0 (specials)" if number == 0 else f" season {number}"
+    return " split cour" if "season" in trakt else ""
+
+
 def mapping(entry: Mapping[str, Any] | None) -> str:
-    """``shows 30857 season 1 “Cowboy Bebop”``; ``—`` when there is no entry."""
+    """``shows 30857 season 1 “Cowboy Bebop”`` (an override or a published entry); ``—`` when there is none."""
     if entry is None:
         return "—"
     trakt = entry.get("trakt")
     trakt = trakt if isinstance(trakt, dict) else {}
-    season = trakt.get("season")
-    number = f" season {season.get('number')}" if isinstance(season, dict) else ""
-    return f"{trakt.get('type', '?')} {trakt.get('id', '?')}{number} “{trakt.get('title', '?')}”"
+    return (
+        f"{trakt.get('type', '?')} {trakt.get('id', '?')}{_season(trakt)}{_episodes(trakt)} “{trakt.get('title', '?')}”"
+    )
 
 
-def _in_upstream(mal_id: int, ids: set[int] | None) -> str:
-    if ids is None:
-        return "unknown (upstream not fetched)"
-    return "yes" if mal_id in ids else "no (the override adds it)"
+def now(entry: Mapping[str, Any] | None) -> str:
+    """What ``output/`` publishes for the MAL id: its mapping and origin, not found, or not published."""
+    if entry is None:
+        return "not published"
+    if "not_found" in entry:
+        return f"not found on Trakt (`{entry['not_found']}`)"
+    return f"{mapping(entry)} ({entry.get('origin', '?')})"
 
 
-def _row(change: Change, ids: set[int] | None) -> str:
+def _in_upstream(mal_id: int, ids: set[int] | None, current: Mapping[str, Any] | None) -> str:
+    if ids is not None:
+        return "yes" if mal_id in ids else "no (the override adds it)"
+    origin = None if current is None else current.get("origin")
+    if origin in ("upstream", "corrected", "imported"):
+        return f"yes (published from upstream: {origin})"
+    if origin == "discovered":
+        return "no (published from discovery)"
+    return "not known: `uv run python -m pipeline.fetch --no-sources` downloads upstream's lists"
+
+
+def _row(change: Change, ids: set[int] | None, current: Mapping[str, Any] | None) -> str:
     entry = change.after or change.before or {}
     mal = entry.get("myanimelist")
     title = mal.get("title", "") if isinstance(mal, dict) else ""
     reason = entry.get("description", "")
+    after = mapping(change.after) if change.after is not None else "— (upstream's mapping applies again)"
     cells = [
         change.action,
         change.mal_id,
         title,
-        mapping(change.before),
-        mapping(change.after),
-        _in_upstream(change.mal_id, ids),
+        now(current),
+        after,
+        _in_upstream(change.mal_id, ids, current),
         reason,
     ]
     return "| " + " | ".join(_cell(c) for c in cells) + " |"
 
 
-def section(path: str, upstream_name: str, changes: Sequence[Change], ids: set[int] | None) -> list[str]:
+def section(
+    path: str,
+    upstream_name: str,
+    changes: Sequence[Change],
+    ids: set[int] | None,
+    current: Mapping[int, Mapping[str, Any]],
+) -> list[str]:
     tally = ", ".join(f"{sum(c.action == a for c in changes)} {a}" for a in ("added", "changed", "removed"))
     return [
         f"### `{path}`: {tally}",
         "",
-        f"| change | MAL id | MAL title | before | after | in upstream {upstream_name} | reason |",
+        f"| change | MAL id | MAL title | published now | override | in upstream {upstream_name} | reason |",
         "| --- | --- | --- | --- | --- | --- | --- |",
-        *(_row(change, ids) for change in changes),
+        *(_row(change, ids, current.get(change.mal_id)) for change in changes),
         "",
     ]
 
 
-def render(repo: Path, base_ref: str, overrides_dir: Path, upstream_dir: Path) -> str:
+# --- what the check can tell without Trakt ------------------------------------------------------
+
+
+def _place(trakt: Mapping[str, Any]) -> tuple[int, int, int] | None:
+    """(show, season, offset) of a show mapping: its episodes, else its whole season; None for a movie."""
+    episodes, season = trakt.get("episodes"), trakt.get("season")
+    if isinstance(episodes, dict):
+        place = (trakt.get("id"), episodes.get("season"), episodes.get("offset"))
+    elif isinstance(season, dict):
+        place = (trakt.get("id"), season.get("number"), 0)
+    else:
+        return None
+    show, number, offset = place
+    if trakt.get("type") != "shows" or not (isinstance(show, int) and isinstance(number, int)):
+        return None
+    return (show, number, offset) if isinstance(offset, int) else None
+
+
+def warnings(overrides: Mapping[int, Mapping[str, Any]], current: Mapping[int, Mapping[str, Any]]) -> list[str]:
+    """Overrides on another MAL id's show, season and episodes (as published, or as overridden); season 0 ones."""
+    places: dict[int, tuple[int, int, int] | None] = {
+        mal_id: _place(entry["trakt"]) for mal_id, entry in current.items() if isinstance(entry.get("trakt"), dict)
+    }
+    places.update({mal_id: _place(entry.get("trakt") or {}) for mal_id, entry in overrides.items()})
+    together: dict[tuple[int, int, int], list[int]] = {}
+    for mal_id, place in places.items():
+        if place is not None:
+            together.setdefault(place, []).append(mal_id)
+    found = []
+    for mal_id, entry in sorted(overrides.items()):
+        place = places.get(mal_id)
+        others = [] if place is None else sorted(o for o in together[place] if o != mal_id)
+        if place is not None and others:
+            show, season, offset = place
+            found.append(
+                f"MAL {mal_id}: the override puts it on show {show} season {season} from episode {offset + 1}, where"
+                f" {', '.join(f'MAL {other}' for other in others)} is published or overridden too: one of them is"
+                ' wrong (a second cour needs "season": null and "episodes": {"season": N, "offset": K})'
+            )
+        trakt = entry.get("trakt") or {}
+        if isinstance(trakt.get("season"), dict) and trakt["season"].get("number") == 0 and "episodes" not in trakt:
+            found.append(
+                f"MAL {mal_id}: season 0 is all of Trakt's specials: MAL episode n is published as special n. If the"
+                ' MAL entry is one special among others, say which with "episodes": {"season": 0, "offset": K}'
+            )
+    return found
+
+
+def render(
+    repo: Path, base_ref: str, overrides_dir: Path, upstream_dir: Path, output_dir: Path = Path("output")
+) -> str:
     """The whole Markdown summary of ``overrides/`` at ``base_ref`` against the working tree."""
     check_ref(repo, base_ref)
     lines = ["## Override changes", "", f"Compared with `{base_ref}`.", ""]
+    current = published(repo / output_dir)
     unchanged = True
+    problems: list[str] = []
     for name, upstream_name in FILES.items():
         path = (overrides_dir / name).as_posix()
-        changes = compare(overrides_at_ref(repo, base_ref, path), overrides_in_tree(repo, path))
+        tree = overrides_in_tree(repo, path)
+        changes = compare(overrides_at_ref(repo, base_ref, path), tree)
         if changes:
             unchanged = False
-            lines += section(path, upstream_name, changes, upstream_ids(repo / upstream_dir / upstream_name))
+            ids = upstream_ids(repo / upstream_dir / upstream_name)
+            lines += section(path, upstream_name, changes, ids, current)
+            touched = {change.mal_id: tree[change.mal_id] for change in changes if change.mal_id in tree}
+            problems += warnings(touched, {k: v for k, v in current.items() if k not in tree} | tree)
     if unchanged:
         lines.append(f"No override changes: `{overrides_dir.as_posix()}/` is the same as at `{base_ref}`.")
+    if problems:
+        lines += ["> [!WARNING]", "> Check these before merging:", *[f"> - {problem}" for problem in problems], ""]
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
@@ -176,7 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     repo: Path = args.repo.resolve()
     try:
         config = load_config(dotenv=repo / ".env")
-        print(render(repo, args.base_ref, config.overrides_dir, config.upstream_dir), end="")
+        print(render(repo, args.base_ref, config.overrides_dir, config.upstream_dir, config.output_dir), end="")
     except PipelineError as exc:
         print(exc, file=sys.stderr)
         return 1

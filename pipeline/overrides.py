@@ -5,18 +5,21 @@ Shared by three steps: validate reports the problems, enrich and discover refuse
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from pipeline import schemas
 from pipeline.checks import OUTPUT_MAL_ID, dig, duplicates, entries, location, mal_ids, map_problems, read_file
 from pipeline.errors import PipelineError
+from pipeline.json_place import nearest_entry
 from pipeline.models import KINDS, OVERRIDE_FILE
 
 # The way out of a malformed override file, for the pull-request check, validate and enrich.
 HOW_TO_FIX = (
     "overrides/: fix each entry named above: an override is a list of {myanimelist: {id, title}, trakt: {id, title,"
-    " type: shows|movies, season: {number} for shows}, description}; docs/overrides.md shows a complete one and"
+    " type: shows|movies, season: {number} for shows, optional episodes: {season, offset}}, description};"
+    " docs/overrides.md shows a complete one and"
     " schemas/override.schema.json has every rule; then run `uv run python -m pipeline.validate` again"
 )
 
@@ -30,7 +33,9 @@ def check_overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
         path = overrides_dir / name
         read = read_file(path)
         data, unreadable = ([], []) if read is None else read
-        shape = unreadable or schemas.problems(data, name, where=str(path))
+        shape = [_naming_the_entry(path, message) for message in unreadable] or schemas.problems(
+            data, name, where=str(path)
+        )
         found += shape
         if unreadable:
             continue
@@ -54,20 +59,35 @@ def check_overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
 
 
 def _episode_maps(label: str, overrides: list[Any]) -> list[str]:
-    """An override's ``trakt.episode_map`` (its shape is the schema's): in order, from the override's season."""
+    """An override's ``trakt.episode_map`` (its shape is the schema's): in order, from where its episodes start
+    (``trakt.episodes`` when it gives them, else episode 1 of its ``season.number``)."""
     found = []
     for position, override in enumerate(overrides):
         value, season = dig(override, ("trakt", "episode_map")), dig(override, ("trakt", "season", "number"))
-        if not isinstance(value, list) or not value or type(season) is not int:
+        episodes = dig(override, ("trakt", "episodes"))
+        if not isinstance(value, list) or not value:
             continue
         at = location(position, ("trakt", "episode_map"))
-        found += map_problems(label, at, value, None)
-        if value[0]["season"] != season:
+        found += map_problems(label, at, value, episodes)
+        if not isinstance(episodes, dict) and type(season) is int and value[0]["season"] != season:
             found.append(
                 f"{label}: {at}: its first range is in season {value[0]['season']}, the override's season.number"
                 f" is {season}: make them the same (the map starts in the entry's season)"
             )
     return found
+
+
+def _naming_the_entry(path: Path, message: str) -> str:
+    """A JSON syntax error's message with the entry it is in or after: the line alone is hard to find in a long list."""
+    try:
+        json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        entry = nearest_entry(exc.doc, exc.pos)
+        if entry and message.endswith(")"):
+            return f"{message[:-1]}; in or just after entry {entry})"
+    except (OSError, UnicodeDecodeError):
+        pass
+    return message
 
 
 def load_overrides(overrides_dir: Path) -> list[tuple[str, dict[str, Any]]]:

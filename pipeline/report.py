@@ -80,6 +80,18 @@ def _disagreement(row: dict[str, Any]) -> str:
     return f"MAL {row['mal_id']} {row['title']!r} (upstream {upstream}): {row['reason']}; {row['evidence']}"
 
 
+def _override_problems(rows: list[dict[str, Any]]) -> list[str]:
+    """Overrides Trakt refused or that collide with another MAL id: a warning of their own, near the top."""
+    if not rows:
+        return []
+    return [
+        f"> [!WARNING]\n> **Override problems** ({len(rows):,}): fix these entries of `overrides/` (docs/overrides.md)",
+        "",
+        *[f"- {r['kind']} MAL {r['mal_id']} ({r['source']}, trakt {r['trakt_id']}): {r['problem']}" for r in rows],
+        "",
+    ]
+
+
 def _letterboxd(films: dict[str, Any] | None) -> list[str]:
     """The movies' Letterboxd ids; a warning when the Wikidata lookup failed."""
     if not films:
@@ -132,6 +144,7 @@ def render(summary: dict[str, Any]) -> str:
         f" {requests['failed']:,} failed for good.",
         "",
     ]
+    lines += _override_problems(summary.get("override_problems", []))
     lines += _letterboxd(summary.get("letterboxd"))
     lines += _coverage(summary.get("coverage"), summary.get("no_episode_map"))
     for kind, found in summary["changes"].items():
@@ -176,7 +189,7 @@ def render_discovery(discovery: Discovery | None, summary: dict[str, Any]) -> st
     lines = ["### Discovery", ""]
     origins = summary.get("origins", {})
     if origins:
-        lines += ["| file | upstream | override | discovered | imported |", "| --- | ---: | ---: | ---: | ---: |"]
+        lines += ["| file | " + " | ".join(ORIGINS) + " |", "| --- |" + " ---: |" * len(ORIGINS)]
         lines += [
             f"| `{name}` | " + " | ".join(f"{counts.get(o, 0):,}" for o in ORIGINS) + " |"
             for name, counts in origins.items()

@@ -278,7 +278,7 @@ BAD_OVERRIDES = {
         {TV: '[{"myanimelist": {"title": "A", "id": 1},'},
         [
             "{dir}/override_tv.json: not valid JSON (Expecting property name enclosed in double quotes at line 1,"
-            " column 42)"
+            " column 42; in or just after entry $[0] (MAL id 1))"
         ],
     ),
     "not-a-list": (

@@ -150,18 +150,29 @@ def test_chain_stops_at_the_first_failing_step(
     [
         (
             ["--no-progress"],
-            [("fetch", []), ("discover", []), ("enrich", ["--no-progress"]), ("validate", []), ("report", [])],
+            [
+                ("fetch", []),
+                ("discover", ["--api-key=env-key"]),
+                ("enrich", ["--no-progress", "--api-key=env-key"]),
+                ("validate", []),
+                ("report", []),
+            ],
         ),
         (
             ["--no-discovery", "--force"],
-            [("fetch", ["--no-sources"]), ("enrich", ["--force"]), ("validate", []), ("report", [])],
+            [
+                ("fetch", ["--no-sources"]),
+                ("enrich", ["--force", "--api-key=env-key"]),
+                ("validate", []),
+                ("report", []),
+            ],
         ),
         (
             ["--api-key", "k3y"],
             [
                 ("fetch", []),
                 ("discover", ["--api-key=k3y"]),
-                ("enrich", ["--api-key", "k3y"]),
+                ("enrich", ["--api-key", "k3y", "--api-key=k3y"]),
                 ("validate", []),
                 ("report", []),
             ],
@@ -171,8 +182,10 @@ def test_chain_stops_at_the_first_failing_step(
 def test_chain_runs_discover_unless_told_not_to(
     monkeypatch: pytest.MonkeyPatch, args: list[str], calls: list[tuple[str, list[str]]]
 ) -> None:
-    """--no-discovery skips the sources in fetch and the discover step; other flags go to enrich."""
+    """--no-discovery skips the sources in fetch and the discover step; other flags go to enrich, the checked key
+    to discover and enrich."""
     seen: list[tuple[str, list[str]]] = []
+    monkeypatch.setattr(chain.preflight, "check", lambda config, flag: flag or "env-key")  # tested on its own
     for name in ("fetch", "discover", "enrich", "validate", "report"):
         module = getattr(chain, name)
         monkeypatch.setattr(module, "main", lambda argv, name=name: seen.append((name, list(argv))) or 0)

@@ -59,6 +59,11 @@ def test_demo_runs_the_chain_offline_and_writes_nothing_to_the_checkout(tmp_path
     assert {"upstream", "discovered"} <= {entry["origin"] for entry in shows}  # the discover step ran too
     assert (cache / "trakt.sqlite").exists()
     assert "## extended-anitrakt run" in result.stdout
+    # the warnings and queues of the fake's made-up answers are said to be the fake's; the last line names the report
+    assert "come from those made-up answers, not from real Trakt" in result.stdout
+    last = result.stdout.rstrip("\n").splitlines()[-1]
+    assert last == f"demo: the report above is in {cache / 'report.md'}"
+    assert (cache / "report.md").read_text(encoding="utf-8").startswith("## extended-anitrakt run")
     requests = int(re.search(r"Trakt: \*\*([\d,]+) requests\*\* made", result.stdout)[1].replace(",", ""))  # type: ignore[index]
     assert requests > 7000  # the full real lists, each Trakt id asked
     # progress as a real run shows it off a terminal: a line with the counts at the end of the lookups

@@ -493,6 +493,7 @@ def test_meta_dates_the_trakt_facts_by_the_run_that_wrote_them(workdir: Path, fa
     meta = json.loads(meta_path.read_text())
     assert meta["trakt_fetched"] == meta["last_changed"] != "2026-07-24T07:26:20Z"
     assert meta["imported"] == imported
+    assert meta["built_by"] == "enrich"  # no longer the import: every entry was looked up
 
 
 def test_run_stopped_before_meta_is_dated_by_the_next_run(

@@ -212,6 +212,7 @@ def test_meta_json_says_where_the_data_came_from(workdir: Path, capsys: pytest.C
     assert imported["imported_at"] == meta["last_changed"]
     assert meta["trakt_fetched"] == "2026-07-24T07:26:20Z" != meta["last_changed"]
     assert list(meta)[:3] == ["schema_version", "last_changed", "trakt_fetched"]
+    assert meta["built_by"] == "import"  # the README's "until the first nightly" comes from here
     assert meta["files"] == {
         "tv_ex.json": {"entries": 8},
         "not_exist_tv_ex.json": {"entries": 2},

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import yaml
 
+from pipeline import repository
 from pipeline.models import META_FILE, NOT_FOUND_FILE, OUTPUT_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,8 +48,8 @@ def test_every_published_file_has_its_old_and_new_url() -> None:
         old = table[Path(path).name][0].replace("...", "https://raw.githubusercontent.com")
         assert old == OLD + path, path
     for name in (*OUTPUT_FILE.values(), *NOT_FOUND_FILE.values()):
-        assert table[name][1].endswith(f"/<owner>/<repo>/main/output/{name}")
-        assert table[name][2].endswith(f"/<owner>/<repo>/releases/download/latest/{name}")
+        assert table[name][1].endswith(f"/{repository.configured()}/main/output/{name}")
+        assert table[name][2].endswith(f"/{repository.configured()}/releases/download/latest/{name}")
     assert any("json/not_found/" in table[name][0] for name in NOT_FOUND_FILE.values())
 
 

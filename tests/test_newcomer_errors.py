@@ -47,7 +47,8 @@ def test_no_network_names_the_url_the_variable_and_the_demo(workdir: Path, monke
 def test_no_key_names_the_three_ways_and_the_demo(
     workdir: Path, fake: FakeTrakt, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The chain without a key stops at enrich naming --api-key, TRAKT_API_KEY, .env, where to get one, and --demo."""
+    """The chain without a key stops before its first step naming --api-key, TRAKT_API_KEY, .env, where to get one,
+    and --demo."""
     fake.static["/db/tv.json"] = (200, json.dumps([tv_entry(1, 10)]).encode(), "application/json")
     fake.static["/db/movies.json"] = (200, json.dumps([movie_entry(2, 20)]).encode(), "application/json")
     monkeypatch.setenv("TRAKT_API_URL", fake.url)
@@ -55,13 +56,12 @@ def test_no_key_names_the_three_ways_and_the_demo(
     monkeypatch.setenv("ANITRAKT_MOVIES_URL", f"{fake.url}/db/movies.json")
     assert chain.main(["--no-progress"]) == 1
     err = capsys.readouterr().err.splitlines()
-    assert err[-2:] == [
-        "enrich: no Trakt API key: give --api-key KEY, set TRAKT_API_KEY, or put TRAKT_API_KEY=... in .env (the Client"
-        " ID of your app at https://trakt.tv/oauth/applications); to try the whole chain without a key: uv run"
-        " python -m pipeline --demo",
-        "pipeline: stopped at enrich (exit 1)",
+    assert err[-1:] == [
+        "pipeline: no Trakt API key: give --api-key KEY, set TRAKT_API_KEY, or put TRAKT_API_KEY=... in .env (the"
+        " Client ID of your app at https://trakt.tv/oauth/applications); to try the whole chain without a key: uv"
+        " run python -m pipeline --demo",
     ]
-    assert fake.count("/shows/10") == 0
+    assert fake.count() == 0  # checked before any download
 
 
 def test_rejected_key_says_which_value_to_give(

@@ -10,6 +10,7 @@ import pytest
 from pipeline import enrich, report
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
+from pipeline.models import ORIGINS
 from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
 
@@ -108,3 +109,12 @@ def test_report_lists_stale_and_failed_entries_under_their_own_headings(
         "**Kept stale after errors** (1):\n\n- shows MAL 1 'Kept': HTTP 500 on /shows/10/seasons?extended=full\n\n"
         "**Failed, not published yet** (1):\n\n- movies MAL 2 'New film': HTTP 502 on /movies/20\n\n"
     ) in text
+
+
+def test_discovery_table_has_a_header_over_every_origin_column() -> None:
+    """The origins table names each of its columns, `corrected` included: as many headers as cells."""
+    counts = {origin: index for index, origin in enumerate(ORIGINS)}
+    text = report.render_discovery(None, {"origins": {"tv_ex.json": counts}})
+    header, rule, row = (line for line in text.splitlines() if line.startswith("|"))
+    assert header == "| file | upstream | override | discovered | corrected | imported |"
+    assert header.count("|") == rule.count("|") == row.count("|")

@@ -410,7 +410,8 @@ def test_long_values_are_shortened_in_messages() -> None:
         (override(type="movies"), "o: $[0].trakt.season: a movie has no season: remove it, or set type to 'shows'"),
         (
             override(season=None),
-            "o: $[0].trakt.season: None is not of type 'object'",
+            "o: $[0].trakt: a null season is a second cour inside another season: say where with "
+            '"episodes": {"season": N, "offset": K}',
         ),
         (
             {"myanimelist": {"title": "x", "id": 1}, "trakt": {"title": "x", "id": 2, "type": "shows"}},

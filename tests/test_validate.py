@@ -368,7 +368,10 @@ def test_unsorted_file_is_reported_once(workdir: Path) -> None:
     [
         (
             {"override_tv.json": '[\n  {"myanimelist": {"title": "x", "id": 1}\n]'},
-            ["overrides/override_tv.json: not valid JSON (Expecting ',' delimiter at line 3, column 1)"],
+            [
+                "overrides/override_tv.json: not valid JSON (Expecting ',' delimiter at line 3, column 1; in or just"
+                " after entry $[0] (MAL id 1))"
+            ],
         ),
         (
             {"override_tv.json": [override(1, season={"number": "two"})]},
@@ -401,7 +404,11 @@ def test_unsorted_file_is_reported_once(workdir: Path) -> None:
         ),
         (
             {"override_tv.json": [override(1, season=None)]},
-            ["overrides/override_tv.json: $[0].trakt.season: None is not of type 'object'"],
+            [
+                "overrides/override_tv.json: $[0].trakt: a null season is a second cour inside another season: "
+                "say where with "
+                '"episodes": {"season": N, "offset": K}'
+            ],
         ),
         (
             {
