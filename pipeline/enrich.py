@@ -780,12 +780,13 @@ def _api_key(config: Config) -> Config:
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
-    """A cancelled or timed-out workflow step gets SIGTERM: unwind, so the cache is closed cleanly."""
+    """A cancelled or timed-out workflow step gets SIGINT, then SIGTERM: unwind, so the cache is closed cleanly."""
     raise SystemExit(f"enrich: stopped by signal {signum}; nothing published changed, the next run resumes")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGINT, _stop_on_sigterm)  # the runner's first signal (uv run passes it on)
     parser = _parser()
     args = parser.parse_args(argv)
     options = _options(args, parser)
