@@ -21,7 +21,7 @@ from pipeline.download import download
 from pipeline.errors import PipelineError
 from pipeline.jsonio import write_bytes_atomic
 from pipeline.models import KINDS, UPSTREAM_FILE, Kind
-from pipeline.sources import upstream
+from pipeline.sources import parsed, upstream
 from pipeline.sources.catalog import SOURCES, write_status
 
 logger = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ def fetch_sources(config: Config, *, sleep: Callable[[float], None] = time.sleep
                 logger.warning("fetch: %s; the previous copy is kept and discovery skips this night", exc)
                 continue
             write_bytes_atomic(config.sources_dir / source.file, payload)
+            parsed.keep(config.sources_dir / source.file, payload, rows)  # discover and enrich read it back
             problems[source.file] = None
             logger.info("fetch: %s: %s rows stored in %s", source.file, f"{len(rows):,}", config.sources_dir)
     write_status(config.sources_dir, problems)
