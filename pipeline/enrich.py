@@ -286,7 +286,7 @@ def _verdict(mapping: Mapping, show: Show, seasons: list[Season], sources: Sourc
         return evidence.judge(mapping.season, show.tmdb, seasons, joined, may_correct=may_correct)
     # The sources failed tonight: a correction published before keeps its place while Trakt lists it.
     previous = sources.previous.get(mapping.mal_id)
-    kept = evidence.as_published(previous, mapping.trakt_id, seasons) if previous is not None else None
+    kept = evidence.as_published(previous, mapping.trakt_id, mapping.season, seasons) if previous else None
     return kept or evidence.judge(mapping.season, show.tmdb, seasons, None, may_correct=False)
 
 
