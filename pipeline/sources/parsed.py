@@ -71,7 +71,7 @@ def _read(path: Path, digest: str) -> list[Any] | None:
 def _write(path: Path, digest: str, parsed: list[Any]) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # two steps at once never share one
         with tmp.open("wb") as handle:
             pickle.dump((FORMAT, digest, parsed), handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
