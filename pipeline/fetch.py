@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 import requests
 
 from pipeline import logs
+from pipeline.budget import Budget
 from pipeline.config import Config, load_config
 from pipeline.download import download
 from pipeline.errors import PipelineError
@@ -36,7 +37,10 @@ def fetch(config: Config, *, sleep: Callable[[float], None] = time.sleep) -> dic
     with requests.Session() as session:
         for kind in KINDS:
             label = f"upstream {UPSTREAM_FILE[kind]}"
-            payloads[kind] = download(session, urls[kind], label, URL_VARIABLE[kind], config, sleep=sleep)
+            budget = Budget(source=label, seconds=config.download_budget)
+            payloads[kind] = download(
+                session, urls[kind], label, URL_VARIABLE[kind], config, sleep=sleep, budget=budget
+            )
             checked[kind] = upstream.check(
                 payloads[kind], kind, where=UPSTREAM_FILE[kind], hint=f"check {URL_VARIABLE[kind]}"
             )
@@ -64,7 +68,10 @@ def fetch_sources(config: Config, *, sleep: Callable[[float], None] = time.sleep
     with requests.Session() as session:
         for source in SOURCES:
             try:
-                payload = download(session, source.url(config), source.file, source.variable, config, sleep=sleep)
+                budget = Budget(source=source.file, seconds=config.download_budget)
+                payload = download(
+                    session, source.url(config), source.file, source.variable, config, sleep=sleep, budget=budget
+                )
                 rows = source.parse(payload)
             except PipelineError as exc:
                 problems[source.file] = str(exc)
