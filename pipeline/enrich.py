@@ -664,7 +664,9 @@ def enrich(
     started = datetime.now(UTC)
     config.run_summary.unlink(missing_ok=True)  # a run that stops early must not leave the last one's report
     lists = {
-        kind: upstream.load(options.inputs.get(kind, config.upstream_dir / UPSTREAM_FILE[kind]), kind)
+        kind: upstream.load(options.inputs[kind], kind)
+        if kind in options.inputs
+        else upstream.load(config.upstream_dir / UPSTREAM_FILE[kind], kind, fetched=True)
         for kind in options.kinds
     }
     for listed in lists.values():

@@ -47,6 +47,7 @@ def fetch(config: Config, *, sleep: Callable[[float], None] = time.sleep) -> dic
     for kind in KINDS:
         write_bytes_atomic(config.upstream_dir / UPSTREAM_FILE[kind], payloads[kind])
         listed = checked[kind]
+        parsed.keep(config.upstream_dir / UPSTREAM_FILE[kind], payloads[kind], listed, key=kind)  # for enrich
         logger.info(
             "fetch: %s: %s entries stored in %s%s",
             listed.name,

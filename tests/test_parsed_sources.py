@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +81,42 @@ def test_a_copy_of_other_bytes_is_not_used(sources: Path, parses: list[str]) -> 
     catalog.load_joined(sources)
 
     assert parses[3:] == ["anime-list-master.xml", "anime-list-master.xml"]
+
+
+def test_a_copy_made_by_other_code_is_parsed_again(
+    sources: Path, parses: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A parser fixed since the copy was made (the copy restored from an older night's cache): parsed again."""
+    catalog.load_joined(sources)
+    monkeypatch.setattr(parsed, "fingerprint", lambda: "other code")
+
+    catalog.load_joined(sources)
+
+    assert parses[3:] == [source.file for source in catalog.SOURCES]
+
+
+def test_the_upstream_lists_are_checked_once_and_a_users_file_gets_no_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Fetch's copy under .cache/upstream is read back by the next steps; a file given with --tv is checked
+    as it is, and nothing is written beside it."""
+    from pipeline.sources import upstream
+    from tests.conftest import tv_entry
+
+    checks: list[str] = []
+    real_check = upstream.check
+    monkeypatch.setattr(upstream, "check", lambda *a, **k: checks.append(k["where"]) or real_check(*a, **k))
+    fetched = tmp_path / ".cache" / "upstream" / "tv.json"
+    fetched.parent.mkdir(parents=True)
+    fetched.write_text(json.dumps([tv_entry(1, 10), tv_entry(2, 11)]))
+    users = tmp_path / "mine" / "tv.json"
+    users.parent.mkdir()
+    users.write_bytes(fetched.read_bytes())
+
+    first = upstream.load(fetched, "shows", fetched=True)
+    again = upstream.load(fetched, "shows", fetched=True)
+    upstream.load(users, "shows")
+
+    assert again == first and len(first.entries) == 2
+    assert checks == [str(fetched), str(users)]
+    assert sorted(p.name for p in users.parent.iterdir()) == ["tv.json"]
