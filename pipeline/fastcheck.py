@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from jsonschema import FormatChecker
-from jsonschema._utils import equal
+from jsonschema._utils import equal, uniq
 
 Check = Callable[[Any], bool]
 
@@ -72,9 +72,18 @@ def _keyword(keyword: str, argument: Any, schema: Mapping[str, Any], formats: Fo
     if keyword == "required":
         names = list(argument)
         return lambda value: not isinstance(value, dict) or all(name in value for name in names)
-    if keyword == "items":
-        item = _compile(argument, formats)
-        return lambda value: not isinstance(value, list) or all(item(element) for element in value)
+    if keyword == "items":  # the elements after prefixItems (JSON Schema 2020-12)
+        item, start = _compile(argument, formats), len(schema.get("prefixItems", ()))
+        return lambda value: not isinstance(value, list) or all(item(element) for element in value[start:])
+    if keyword == "prefixItems":
+        firsts = [_compile(part, formats) for part in argument]
+        return lambda value: (
+            not isinstance(value, list) or all(check(element) for check, element in zip(firsts, value, strict=False))
+        )
+    if keyword == "uniqueItems":
+        return lambda value: not argument or not isinstance(value, list) or bool(uniq(value))
+    if keyword == "maxItems":
+        return lambda value: not isinstance(value, list) or len(value) <= argument
     if keyword in ("minimum", "minLength", "minItems"):
         return _minimum(keyword, argument)
     if keyword == "const":

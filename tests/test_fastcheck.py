@@ -38,10 +38,18 @@ def variants(value: Any) -> Iterator[Any]:
         yield from REPLACEMENTS
 
 
+def with_letterboxd(entry: dict[str, Any]) -> dict[str, Any]:
+    """A published film with Letterboxd ids, in both copies of ``externals``."""
+    entry = copy.deepcopy(entry)
+    for externals in (entry["trakt"]["externals"], entry["externals"]):
+        externals["letterboxd"] = LETTERBOXD
+    return entry
+
+
 CASES: list[tuple[str, str, Any]] = [
     ("tv_ex.json", "", OUTPUTS["tv_ex.json"]),
     ("tv_ex.json", "", [show(2, episodes={"season": 1, "offset": 12}, is_split_cour=True, season=None)]),
-    ("movies_ex.json", "", [movie(5, externals={"tmdb": 1, "imdb": "tt0000001", "letterboxd": LETTERBOXD})]),
+    ("movies_ex.json", "", [with_letterboxd(movie(5))]),
     ("not_exist_tv_ex.json", "", OUTPUTS["not_exist_tv_ex.json"]),
     ("override_tv.json", "", OVERRIDES["override_tv.json"]),
     ("override_movies.json", "", OVERRIDES["override_movies.json"]),
@@ -71,3 +79,28 @@ def test_a_schema_with_an_unknown_keyword_is_left_to_jsonschema() -> None:
 
     assert compile_schema({"type": "integer", "maximum": 3}, None) is None
     assert compile_schema({"type": "integer", "minimum": 0}, None) is not None
+
+
+ARRAYS = {
+    "type": "array",
+    "prefixItems": [{"type": "integer", "minimum": 1}, {"type": ["integer", "null"], "minimum": 1}],
+    "items": {"type": "string"},
+    "minItems": 2,
+    "maxItems": 3,
+    "uniqueItems": True,
+}
+
+
+def test_array_keywords_agree_with_jsonschema() -> None:
+    """prefixItems (``items`` then checks the rest), maxItems and uniqueItems, as the episode map uses them."""
+    from jsonschema import Draft202012Validator
+
+    from pipeline.fastcheck import compile_schema
+
+    quick = compile_schema(ARRAYS, None)
+    assert quick is not None
+    full = Draft202012Validator(ARRAYS)
+    for instance in [[1, 2], [1, None], [1, None, "x"], [1, 2, 3], [0, 2], [1], [1, 2, "x", "y"], [1, 1], [1.0, 1],
+                     [1, True], [True, 2], "not a list", [2, None, None]]:  # fmt: skip
+        for variant in variants(instance):
+            assert quick(variant) == full.is_valid(variant), variant
