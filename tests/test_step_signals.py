@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,7 +63,8 @@ def test_a_timed_out_enrich_step_leaves_no_python_running_and_the_cache_is_saved
         base_env={
             "PATH": f"{Path(uv).parent}{os.pathsep}/usr/bin:/bin",
             "HOME": os.environ.get("HOME", str(tmp_path)),
-            "UV_PROJECT": str(ROOT),  # the workspace is empty: run this checkout's environment
+            "UV_PROJECT": str(ROOT),  # the workspace is empty: this checkout, in the tests' own environment
+            "UV_PROJECT_ENVIRONMENT": sys.prefix,
             "UV_NO_SYNC": "1",
             "PYTHONPATH": str(ROOT),
         },
