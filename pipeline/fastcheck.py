@@ -21,14 +21,16 @@ from jsonschema._utils import equal, uniq
 Check = Callable[[Any], bool]
 
 ANNOTATIONS = frozenset({"description", "title", "$schema", "$id", "$comment", "examples", "default", "errorMessage"})
-TYPES: dict[str, Check] = {
-    "object": lambda value: isinstance(value, dict),
-    "array": lambda value: isinstance(value, list),
-    "string": lambda value: isinstance(value, str),
-    "integer": lambda value: type(value) is int or (type(value) is float and value.is_integer()),
-    "number": lambda value: type(value) in (int, float),
-    "boolean": lambda value: type(value) is bool,
-    "null": lambda value: value is None,
+
+
+PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "integer": (int,),  # bool is not int here: type(True) is bool
+    "number": (int, float),
+    "boolean": (bool,),
+    "null": (type(None),),
 }
 
 
@@ -60,13 +62,19 @@ def _compile(schema: Any, formats: FormatChecker | None) -> Check:
         checks.append(_additional(schema["additionalProperties"], frozenset(), formats))
     if len(checks) == 1:
         return checks[0]
-    return lambda value: all(check(value) for check in checks)
+
+    def every(value: Any) -> bool:  # a loop, not all(generator): this runs for every node of every entry
+        for check in checks:  # noqa: SIM110
+            if not check(value):
+                return False
+        return True
+
+    return every
 
 
 def _keyword(keyword: str, argument: Any, schema: Mapping[str, Any], formats: FormatChecker | None) -> Check:
     if keyword == "type":
-        kinds = [TYPES[name] for name in ([argument] if isinstance(argument, str) else argument)]
-        return lambda value: any(kind(value) for kind in kinds)
+        return _type([argument] if isinstance(argument, str) else list(argument))
     if keyword == "properties":
         return _properties(argument, schema.get("additionalProperties", True), formats)
     if keyword == "required":
@@ -100,6 +108,17 @@ def _keyword(keyword: str, argument: Any, schema: Mapping[str, Any], formats: Fo
     if keyword in ("allOf", "oneOf", "anyOf", "not", "if"):
         return _combined(keyword, argument, schema, formats)
     raise Unsupported(keyword)
+
+
+def _type(names: list[str]) -> Check:
+    """JSON types as Python types; an integral float is an ``integer`` too, as in jsonschema."""
+    if any(name not in PYTHON_TYPES for name in names):
+        raise Unsupported(f"type {names}")
+    flat = frozenset(kind for name in names for kind in PYTHON_TYPES[name])
+    integral = "integer" in names and "number" not in names
+    if integral:
+        return lambda value: type(value) in flat or (type(value) is float and value.is_integer())
+    return lambda value: type(value) in flat
 
 
 def _minimum(keyword: str, bound: Any) -> Check:
