@@ -141,7 +141,10 @@ def _episodes(label: str, entries: list[Any]) -> list[str]:
         at = location(position, ("trakt", "episodes"))
         season = dig(trakt, ("season", "number"))
         split = trakt.get("is_split_cour") is True and trakt.get("season") is None  # else _split_cours reports
-        if split and not (type(episodes.get("offset")) is int and episodes["offset"] > 0):
+        offset = episodes.get("offset")
+        if episodes["season"] < 0 or type(offset) is not int or offset < 0:  # not left to the schema alone
+            found.append(f"{label}: {at}: season {episodes['season']} and offset {offset!r} must be integers >= 0")
+        elif split and not (type(episodes.get("offset")) is int and episodes["offset"] > 0):
             found.append(f"{label}: {at}: a split cour inside a season starts after its first episode (offset >= 1)")
         elif trakt.get("is_split_cour") is False and type(season) is int and episodes["season"] != season:
             found.append(f"{label}: {at}: season {episodes['season']} is not the entry's trakt.season.number {season}")

@@ -86,6 +86,9 @@ class Config:
     wikidata_cache: Path
     wikidata_batch: int
     wikidata_refresh_days: float
+    # one budget a night per outside source, retries included (issue 23)
+    download_budget: float = 180.0
+    wikidata_budget: float = 20.0
 
     def replace(self, **changes: Any) -> Config:
         return dataclasses.replace(self, **changes)
@@ -120,6 +123,7 @@ def _defaults(path: Path) -> dict[str, Any]:
         "download_backoff": downloads["backoff_seconds"],
         "download_backoff_max": downloads["backoff_max_seconds"],
         "download_retry_after_max": downloads["retry_after_max_seconds"],
+        "download_budget": downloads["budget_seconds"],
         "mass_change_threshold": guards["mass_change_threshold"],
         "mass_change_min_entries": guards["mass_change_min_entries"],
         **_discovery(raw["discovery"]),
@@ -127,6 +131,7 @@ def _defaults(path: Path) -> dict[str, Any]:
         "wikidata_cache": Path(raw["letterboxd"]["cache"]),
         "wikidata_batch": raw["letterboxd"]["batch"],
         "wikidata_refresh_days": raw["letterboxd"]["refresh_days"],
+        "wikidata_budget": raw["letterboxd"]["budget_seconds"],
     }
 
 

@@ -64,7 +64,7 @@ def load_known(config: Config) -> Known:
     mapped_shows: list[tuple[int, int, int | None]] = []  # (MAL id, Trakt id, season)
     mapped_movies: list[tuple[int, int]] = []
     for kind in KINDS:
-        for _, entry in upstream.load(config.upstream_dir / UPSTREAM_FILE[kind], kind).entries:
+        for _, entry in upstream.load(config.upstream_dir / UPSTREAM_FILE[kind], kind, fetched=True).entries:
             if kind == "shows":
                 mapped_shows.append((entry["mal_id"], entry["trakt_id"], entry.get("season")))
             else:

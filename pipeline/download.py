@@ -12,6 +12,7 @@ from collections.abc import Callable
 
 import requests
 
+from pipeline.budget import Budget
 from pipeline.config import Config
 from pipeline.errors import PipelineError
 from pipeline.retry import RETRYABLE, TRANSIENT_ERRORS, backoff, retry_after
@@ -29,19 +30,24 @@ def download(
     config: Config,
     *,
     sleep: Callable[[float], None] = time.sleep,
+    budget: Budget | None = None,
 ) -> bytes:
     """The body of a 200 answer for ``url``, or a PipelineError naming ``label``, the URL and ``variable``.
 
     429, 5xx (520-522 included), resets and timeouts are retried ``config.download_max_retries``
     times, waiting what ``Retry-After`` asks (capped at ``config.download_retry_after_max``) or else
     an exponential backoff. Any other status fails at once: a 404 is a wrong URL, not a fault.
+    ``budget``: the source's time tonight, shared by its downloads; no retry waits beyond it.
     """
     attempts = config.download_max_retries + 1
     problem, unreachable = "", False
     for attempt in range(1, attempts + 1):
         wait = backoff(attempt, config.download_backoff, config.download_backoff_max)
+        timeout = config.download_timeout if budget is None else min(config.download_timeout, budget.remaining())
+        if timeout <= 0:
+            break
         try:
-            response = session.get(url, timeout=config.download_timeout)
+            response = session.get(url, timeout=timeout)
         except TRANSIENT_ERRORS as exc:
             problem = f"{type(exc).__name__} from {url}"
             unreachable = isinstance(exc, requests.ConnectionError) and not isinstance(exc, requests.Timeout)
@@ -56,6 +62,8 @@ def download(
             asked = retry_after(response)
             if asked is not None:
                 wait = min(asked, config.download_retry_after_max)
+        if attempt < attempts and budget is not None and not budget.allows(wait):
+            raise PipelineError(f"{label}: {budget.skipped(f'{problem}, {attempt} attempts')} (check {variable})")
         if attempt < attempts:
             logger.info("fetch: %s: %s, retrying in %.1f s", label, problem, wait)
             sleep(wait)

@@ -294,7 +294,7 @@ def _verdict(mapping: Mapping, show: Show, seasons: list[Season], sources: Sourc
         return evidence.judge(mapping.season, show.tmdb, seasons, joined, may_correct=may_correct)
     # The sources failed tonight: a correction published before keeps its place while Trakt lists it.
     previous = sources.previous.get(mapping.mal_id)
-    kept = evidence.as_published(previous, mapping.trakt_id, seasons) if previous is not None else None
+    kept = evidence.as_published(previous, mapping.trakt_id, mapping.season, seasons) if previous else None
     return kept or evidence.judge(mapping.season, show.tmdb, seasons, None, may_correct=False)
 
 
@@ -722,7 +722,9 @@ def enrich(
     started = datetime.now(UTC)
     config.run_summary.unlink(missing_ok=True)  # a run that stops early must not leave the last one's report
     lists = {
-        kind: upstream.load(options.inputs.get(kind, config.upstream_dir / UPSTREAM_FILE[kind]), kind)
+        kind: upstream.load(options.inputs[kind], kind)
+        if kind in options.inputs
+        else upstream.load(config.upstream_dir / UPSTREAM_FILE[kind], kind, fetched=True)
         for kind in options.kinds
     }
     for listed in lists.values():
@@ -857,12 +859,13 @@ def _api_key(config: Config) -> Config:
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
-    """A cancelled or timed-out workflow step gets SIGTERM: unwind, so the cache is closed cleanly."""
+    """A cancelled or timed-out workflow step gets SIGINT, then SIGTERM: unwind, so the cache is closed cleanly."""
     raise SystemExit(f"enrich: stopped by signal {signum}; nothing published changed, the next run resumes")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    signal.signal(signal.SIGINT, _stop_on_sigterm)  # the runner's first signal (uv run passes it on)
     parser = _parser()
     args = parser.parse_args(argv)
     options = _options(args, parser)

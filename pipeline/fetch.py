@@ -16,12 +16,13 @@ from collections.abc import Callable, Sequence
 import requests
 
 from pipeline import logs
+from pipeline.budget import Budget
 from pipeline.config import Config, load_config
 from pipeline.download import download
 from pipeline.errors import PipelineError
 from pipeline.jsonio import write_bytes_atomic
 from pipeline.models import KINDS, UPSTREAM_FILE, Kind
-from pipeline.sources import upstream
+from pipeline.sources import parsed, upstream
 from pipeline.sources.catalog import SOURCES, write_status
 
 logger = logging.getLogger(__name__)
@@ -36,13 +37,17 @@ def fetch(config: Config, *, sleep: Callable[[float], None] = time.sleep) -> dic
     with requests.Session() as session:
         for kind in KINDS:
             label = f"upstream {UPSTREAM_FILE[kind]}"
-            payloads[kind] = download(session, urls[kind], label, URL_VARIABLE[kind], config, sleep=sleep)
+            budget = Budget(source=label, seconds=config.download_budget)
+            payloads[kind] = download(
+                session, urls[kind], label, URL_VARIABLE[kind], config, sleep=sleep, budget=budget
+            )
             checked[kind] = upstream.check(
                 payloads[kind], kind, where=UPSTREAM_FILE[kind], hint=f"check {URL_VARIABLE[kind]}"
             )
     for kind in KINDS:
         write_bytes_atomic(config.upstream_dir / UPSTREAM_FILE[kind], payloads[kind])
         listed = checked[kind]
+        parsed.keep(config.upstream_dir / UPSTREAM_FILE[kind], payloads[kind], listed, key=kind)  # for enrich
         logger.info(
             "fetch: %s: %s entries stored in %s%s",
             listed.name,
@@ -64,13 +69,17 @@ def fetch_sources(config: Config, *, sleep: Callable[[float], None] = time.sleep
     with requests.Session() as session:
         for source in SOURCES:
             try:
-                payload = download(session, source.url(config), source.file, source.variable, config, sleep=sleep)
+                budget = Budget(source=source.file, seconds=config.download_budget)
+                payload = download(
+                    session, source.url(config), source.file, source.variable, config, sleep=sleep, budget=budget
+                )
                 rows = source.parse(payload)
             except PipelineError as exc:
                 problems[source.file] = str(exc)
                 logger.warning("fetch: %s; the previous copy is kept and discovery skips this night", exc)
                 continue
             write_bytes_atomic(config.sources_dir / source.file, payload)
+            parsed.keep(config.sources_dir / source.file, payload, rows)  # discover and enrich read it back
             problems[source.file] = None
             logger.info("fetch: %s: %s rows stored in %s", source.file, f"{len(rows):,}", config.sources_dir)
     write_status(config.sources_dir, problems)

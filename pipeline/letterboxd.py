@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 
 from requests_cache import CachedSession
 
+from pipeline.budget import Budget
 from pipeline.checks import dig
 from pipeline.config import Config
 from pipeline.download import download
@@ -98,7 +99,11 @@ def _batches(films: dict[int, Film], size: int) -> list[list[Film]]:
 
 
 def look_up(
-    config: Config, films: dict[int, Film], *, sleep: Callable[[float], None] = time.sleep
+    config: Config,
+    films: dict[int, Film],
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> tuple[dict[int, str], int]:
     """MAL id -> Letterboxd slug for the films Wikidata knows, and the batches asked; PipelineError when any failed.
 
@@ -107,13 +112,14 @@ def look_up(
     by_tmdb: dict[int, set[str]] = {}
     by_imdb: dict[str, set[str]] = {}
     batches = _batches(films, config.wikidata_batch)
+    budget = Budget(source="Wikidata", seconds=config.wikidata_budget, clock=clock)  # all batches together
     with open_session(config) as session:
         for batch in batches:
             sparql = wikidata.query(
                 sorted({tmdb for tmdb, _ in batch if tmdb}), sorted({imdb for tmdb, imdb in batch if imdb and not tmdb})
             )
             url = f"{config.wikidata_sparql_url}?{urlencode({'query': sparql, 'format': 'json'})}"
-            payload = download(session, url, wikidata.WHERE, wikidata.VARIABLE, config, sleep=sleep)
+            payload = download(session, url, wikidata.WHERE, wikidata.VARIABLE, config, sleep=sleep, budget=budget)
             try:
                 rows = wikidata.parse(payload)
             except SourceError:
@@ -139,6 +145,7 @@ def fill(
     overrides: dict[int, Letterboxd],
     *,
     sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> Outcome:
     """Set ``externals.letterboxd`` of every movie entry in ``output`` (MAL id -> entry), in place."""
     decided: dict[int, Letterboxd | None] = {}
@@ -158,7 +165,7 @@ def fill(
     batches, problem = 0, None
     if missing:
         try:
-            resolved, batches = look_up(config, missing, sleep=sleep)
+            resolved, batches = look_up(config, missing, sleep=sleep, clock=clock)
         except PipelineError as exc:
             problem = f"{exc}; no Letterboxd id was resolved tonight, the known ones are kept"
             logger.warning("enrich: %s", problem)

@@ -15,6 +15,7 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
+from pipeline import fastcheck
 from pipeline.config import SCHEMAS_DIR
 
 if TYPE_CHECKING:
@@ -104,6 +105,13 @@ def validator(schema_name: str, pointer: str = "") -> Draft202012Validator:
     return Draft202012Validator(schema, registry=registry, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
+@functools.cache
+def quick_check(schema_name: str, pointer: str = "") -> fastcheck.Check | None:
+    """``validator``'s schema compiled into plain checks (``pipeline.fastcheck``); None when it cannot be."""
+    checking = validator(schema_name, pointer)
+    return fastcheck.compile_schema(checking.schema, checking.format_checker)
+
+
 def json_path(path: Iterable[object]) -> str:
     """``$`` followed by ``[i]`` for list positions and ``.key`` (or ``["odd key"]``) for object keys."""
     parts = ["$"]
@@ -191,6 +199,9 @@ def problems(
     (``"override_tv.json"``); ``pointer`` picks a part of it, e.g. ``"/$defs/entry"`` for one entry,
     and ``at`` is where ``instance`` sits in its file (``[12]`` for the 13th entry), for the paths.
     """
+    quick = quick_check(schema_name, pointer)
+    if quick is not None and quick(instance):  # the common case, about ten times faster
+        return []
     found: set[tuple[tuple[tuple[int, int, str], ...], str]] = set()
     for error in validator(schema_name, pointer).iter_errors(instance):
         for leaf in _leaves(error):

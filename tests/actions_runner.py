@@ -18,7 +18,12 @@ It does what a runner does that the nightly relies on, and nothing more:
   (``setup-uv``: uv is already on PATH) count as succeeded;
 - ``timeout-minutes`` of steps and jobs (actions/runner ``StepsRunner.RunStepAsync``): a step past its
   limit is stopped (SIGINT, 7.5 s later SIGTERM, 2.5 s later SIGKILL, ``ProcessInvoker``) and fails
-  ("has timed out"); the job goes on with the steps whose ``if:`` still holds. A job past its limit
+  ("has timed out"); the job goes on with the steps whose ``if:`` still holds. The signals go to the
+  step's shell alone (``kill(pid, ...)`` in ``ProcessInvoker.SendSignal``; on Linux ``NixKillProcessTree``
+  is ``Process.Kill()`` of that one process), and bash does not pass them on to the command it waits
+  for: a child that is not ``exec``'d keeps running after its step ended, beside the next steps, until
+  the job ends (the runner then kills the job's orphan processes). ``StepRun.survivors`` lists the
+  processes of a step still alive when its step ended; A job past its limit
   is cancelled: the running step is stopped, ``cancelled()`` becomes true, only steps whose condition
   holds then (``always()``) run, each for at most the 5-minute cancellation grace, and the job's result
   is ``cancelled``. ``minute`` is how many seconds a minute lasts (60; a test shrinks it), and
@@ -193,6 +198,7 @@ class StepRun:
     stdout: str = ""
     stderr: str = ""
     timed_out: bool = False
+    survivors: list[str] = field(default_factory=list)  # "pid command" of its processes alive after it ended
 
 
 @dataclass
@@ -218,6 +224,7 @@ class Runner:
     minute: float = 60.0  # seconds in a minute of timeout-minutes (and of the stop signals' delays)
     before_step: Callable[[str | None], None] = lambda step_id: None
     clock: Callable[[], float] = time.monotonic
+    _groups: list[int] = field(default_factory=list)  # each run: step's process group, for the job's end
 
     def run(self) -> dict[str, JobRun]:
         jobs: dict[str, JobRun] = {}
@@ -308,6 +315,10 @@ class Runner:
             key: self._expand(value, context, self._step_functions(run, workspace))
             for key, value in job.get("outputs", {}).items()
         }
+        for group in self._groups:  # the job is over: the runner kills the orphans its steps left
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(group, signal.SIGKILL)
+        self._groups.clear()
         return run
 
     def _step_functions(self, run: JobRun, workspace: Path) -> dict[str, Callable[..., Any]]:
@@ -354,28 +365,33 @@ class Runner:
         output.write_text("")
         summary.write_text("")
         script.write_text(step["run"])
-        process = subprocess.Popen(
-            ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
-            cwd=workspace,
-            env={
-                **self.base_env,
-                **self._github_env(workspace),
-                **env,
-                **step_env,
-                "GITHUB_OUTPUT": str(output),
-                "GITHUB_STEP_SUMMARY": str(summary),
-            },
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,  # its own process group, stopped as a whole like the runner's
-        )
+        out_file, err_file = files / "stdout", files / "stderr"
+        with out_file.open("w") as out, err_file.open("w") as err:  # files: an orphan may keep them open
+            process = subprocess.Popen(
+                ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
+                cwd=workspace,
+                env={
+                    **self.base_env,
+                    **self._github_env(workspace),
+                    **env,
+                    **step_env,
+                    "GITHUB_OUTPUT": str(output),
+                    "GITHUB_STEP_SUMMARY": str(summary),
+                },
+                stdout=out,
+                stderr=err,
+                text=True,
+                start_new_session=True,  # a group of its own, only so the job's end can find its orphans
+            )
+        self._groups.append(process.pid)
         stopped = False
         try:
-            stdout, stderr = process.communicate(timeout=min(own, left))
+            process.wait(timeout=min(own, left))
         except subprocess.TimeoutExpired:
             stopped = True
-            stdout, stderr = self._stop(process)
+            self._stop(process)
+        stdout, stderr = out_file.read_text(), err_file.read_text()
+        survivors = _alive_in_group(process.pid)
         run.summary += summary.read_text()
         if stopped and own <= left:
             found = StepRun(name, step_id, "failure", stdout, stderr, timed_out=True)  # "has timed out"
@@ -383,18 +399,20 @@ class Runner:
             found = StepRun(name, step_id, "cancelled", stdout, stderr)  # the job ran out of time
         else:
             found = StepRun(name, step_id, "success" if process.returncode == 0 else "failure", stdout, stderr)
+        found.survivors = survivors
         return self._record(found, context, parse_outputs(output.read_text()))
 
-    def _stop(self, process: subprocess.Popen[str]) -> tuple[str, str]:
-        """SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s later (actions/runner ``ProcessInvoker``)."""
+    def _stop(self, process: subprocess.Popen[str]) -> None:
+        """SIGINT, then SIGTERM 7.5 s later, then SIGKILL 2.5 s later, to the step's shell only
+        (actions/runner ``ProcessInvoker.SendSignal``: ``kill(_proc.Id, signal)``)."""
         for sent, wait in ((signal.SIGINT, 7.5), (signal.SIGTERM, 2.5), (signal.SIGKILL, None)):
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, sent)
+                os.kill(process.pid, sent)
             try:
-                return process.communicate(timeout=None if wait is None else wait * self.minute / 60)
+                process.wait(timeout=None if wait is None else wait * self.minute / 60)
+                return
             except subprocess.TimeoutExpired:
                 continue
-        return process.communicate()
 
     def _record(self, step: StepRun, context: dict[str, Any], outputs: dict[str, str]) -> StepRun:
         if step.id:
@@ -425,6 +443,21 @@ class Runner:
 
 
 CANCEL_GRACE = 5  # minutes an always() step may run once its job is cancelled
+
+
+def _alive_in_group(group: int) -> list[str]:
+    """``"pid command"`` of every live (not zombie) process in process group ``group`` (Linux ``/proc``)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        command = text[text.index("(") + 1 : text.rindex(")")]
+        state, _parent, pgrp = text[text.rindex(")") + 2 :].split()[:3]
+        if int(pgrp) == group and state != "Z":
+            found.append(f"{stat.parent.name} {command}")
+    return found
 
 
 @dataclass

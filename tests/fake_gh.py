@@ -17,8 +17,22 @@ branch, read for each):
   422 ``already_exists`` when the name is taken) and deletes them (``DELETE`` on the same path);
 - ``issues=False``: issue commands fail like ``gh`` on a repository with issues turned off ("the
   'owner/name' repository has disabled issues", ``pkg/cmd/issue/list/http.go``, ``create.go``);
-- ``immutable=True``: the release is immutable (a repository or organisation setting): uploads, renames
-  and deletes of its assets answer HTTP 422;
+- ``immutable=True``: release immutability is on (a repository or organisation setting): a release
+  published while it is on is immutable (its assets can no longer be added, replaced, renamed or deleted:
+  HTTP 422), a draft is not; ``GET repos/{repo}/immutable-releases`` answers ``{"enabled": true}`` (404
+  when off, as the REST API; ``settings_readable=False``: 403, a token without the Administration
+  permission, such as ``GITHUB_TOKEN``). ``release create TAG FILES...`` creates a draft, uploads the
+  files, then publishes it (cli/cli ``pkg/cmd/release/create/create.go``, ``draftWhileUploading``);
+- ``lag=N``: what was just created is not visible at once (cli/cli#6599): a new release is not found
+  (``api .../releases/tags/TAG`` answers 404, ``release upload``/``edit`` "release not found") during the
+  next N calls, and a new asset is missing from the release's asset list during the next N calls;
+- ``fail_upload_leaving_starter(message)``: the next upload fails with ``message`` (a 502) and leaves the
+  asset in state ``starter`` in the list; uploading that name again is refused (HTTP 422
+  ``already_exists``: REST documentation of "Upload a release asset"; gh retries a 5xx under the same name,
+  ``shared/upload.go``, so its retry meets that 422);
+- every asset records its ``content_type``: gh picks it from the file name (``typeForFilename`` in
+  ``shared/upload.go``, Go's ``mime.TypeByExtension``; ``tv_ex.json.next`` is ``application/octet-stream``),
+  and a rename keeps it;
 - ``issue list --search`` reads the search index (``searchIssues`` in ``pkg/cmd/issue/list/http.go``),
   which lags: an issue created is found by a search only after ``search_lag`` more calls; without
   ``--search`` the listing is the repository's (GraphQL), always current.
@@ -28,6 +42,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import mimetypes
+import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -50,7 +66,9 @@ class FakeGh:
         workflow_state: str = "active",
         issues: bool = True,
         immutable: bool = False,
+        settings_readable: bool = True,
         search_lag: int = 0,
+        lag: int = 0,
     ) -> FakeGh:
         folder.mkdir(parents=True, exist_ok=True)
         fake = cls(folder)
@@ -64,7 +82,10 @@ class FakeGh:
                 "fail_after_delete": None,
                 "has_issues": issues,
                 "immutable": immutable,
+                "settings_readable": settings_readable,
                 "search_lag": search_lag,
+                "lag": lag,
+                "fail_starter": None,
                 "calls": 0,
                 "next_id": 1,
                 "history": [],
@@ -109,10 +130,23 @@ class FakeGh:
         state["fail_after_delete"] = message
         self.save(state)
 
+    def fail_upload_leaving_starter(self, message: str) -> None:
+        """The next asset uploaded stays in state ``starter`` (listed, not downloadable) and the upload fails."""
+        state = self.state()
+        state["fail_starter"] = message
+        self.save(state)
+
     def clear_failures(self) -> None:
         state = self.state()
         state["fail"] = []
         state["fail_after_delete"] = None
+        state["fail_starter"] = None
+        self.save(state)
+
+    def set_immutable(self, on: bool = True) -> None:
+        """Turn release immutability on (or off): releases published from now on are immutable."""
+        state = self.state()
+        state["immutable"] = on
         self.save(state)
 
     def history(self, tag: str = "latest") -> list[tuple[list[str], int, float]]:
@@ -210,7 +244,7 @@ def _asset_call(state: dict[str, Any], folder: Path, path: str, options: dict[st
     tag, name = found
     release = state["releases"][tag]
     method = options.get("--method", options.get("-X", "GET"))
-    if method in ("PATCH", "DELETE") and state["immutable"]:
+    if method in ("PATCH", "DELETE") and release.get("immutable"):
         return _fail("gh: Cannot modify an asset of an immutable release. (HTTP 422)")
     stored = folder / "assets" / tag
     if method == "DELETE":
@@ -236,18 +270,33 @@ def _api(state: dict[str, Any], folder: Path, args: list[str], options: dict[str
     repo = "/".join(path.split("/")[1:3])
     if "/releases/assets/" in path:
         return _asset_call(state, folder, path, options)
-    if path.endswith("/releases/tags/latest") or "/releases/tags/" in path:
+    if path.endswith("/immutable-releases"):
+        if not state["settings_readable"]:
+            return _fail("gh: Resource not accessible by integration (HTTP 403)")
+        if not state["immutable"]:
+            return _fail("gh: Not Found (HTTP 404)")
+        print(json.dumps({"enabled": True, "enforced_by_owner": False}))
+        return 0
+    if "/releases/tags/" in path:
         tag = path.rsplit("/", 1)[1]
         release = state["releases"].get(tag)
-        if release is None:
+        if release is None or release.get("draft") or not _visible(state, release):
             return _fail("gh: Not Found (HTTP 404)")
         assets = [
-            {"id": info["id"], "name": name, "size": info["size"], "digest": info["digest"]}
+            {
+                "id": info["id"],
+                "name": name,
+                "size": info["size"],
+                "digest": info["digest"],
+                "state": info.get("state", "uploaded"),
+                "content_type": info.get("content_type"),
+            }
             for name, info in release["assets"].items()
+            if _visible(state, info)
         ]
-        print(
-            json.dumps({"tag_name": tag, "body": release["notes"], "immutable": state["immutable"], "assets": assets})
-        )
+        answer = {"tag_name": tag, "body": release["notes"], "immutable": bool(release.get("immutable")),
+                  "assets": assets}  # fmt: skip
+        print(json.dumps(answer))
         return 0
     if path.endswith("/enable") and options.get("--method") == "PUT":
         state["workflow_state"] = "active"
@@ -263,16 +312,31 @@ def _api(state: dict[str, Any], folder: Path, args: list[str], options: dict[str
     return _fail(f"gh: Not Found (HTTP 404) {path}")
 
 
+def _visible(state: dict[str, Any], item: dict[str, Any]) -> bool:
+    """Created at least ``lag`` calls ago (GitHub's reads trail its writes)."""
+    return bool(state["calls"] - item.get("created_at_call", 0) > state["lag"])
+
+
 def _release(state: dict[str, Any], folder: Path, args: list[str], options: dict[str, str], stdin: str) -> int:
     action, tag, *files = args
     releases = state["releases"]
     if action == "create":
         if tag in releases:
             return _fail(f"a release with tag {tag} already exists")
-        releases[tag] = {"notes": _text(options, "notes", stdin), "target": options.get("--target"), "assets": {}}
+        release = {"notes": _text(options, "notes", stdin), "target": options.get("--target"), "assets": {},
+                   "created_at_call": state["calls"], "draft": True}  # fmt: skip
+        releases[tag] = release
+        if files:  # gh: a draft while the files upload, published after; the draft deleted when one fails
+            code = _upload(state, folder, tag, files, clobber=False)
+            if code != 0:
+                del releases[tag]
+                shutil.rmtree(folder / "assets" / tag, ignore_errors=True)
+                return code
+        release["draft"] = "--draft" in options
+        release["immutable"] = state["immutable"] and not release["draft"]
         print(f"https://github.example/releases/tag/{tag}")
         return 0
-    if tag not in releases:
+    if tag not in releases or not _visible(state, releases[tag]):
         return _fail("release not found")
     release = releases[tag]
     if action == "edit":
@@ -286,11 +350,14 @@ def _release(state: dict[str, Any], folder: Path, args: list[str], options: dict
 def _upload(state: dict[str, Any], folder: Path, tag: str, files: list[str], *, clobber: bool) -> int:
     """Like ``gh release upload``: an existing asset is an error, or with --clobber deleted before the upload."""
     release = state["releases"][tag]
-    if state["immutable"]:
+    if release.get("immutable"):
         return _fail("HTTP 422: Cannot upload assets to an immutable release. (https://uploads.github.com/...)")
     stored = folder / "assets" / tag
     stored.mkdir(parents=True, exist_ok=True)
     existing = [Path(file).name for file in files if Path(file).name in release["assets"]]
+    starters = [name for name in existing if release["assets"][name].get("state") == "starter"]
+    if starters:  # not in gh's own check (it lists uploaded assets); GitHub refuses the name
+        return _fail('HTTP 422: Validation Failed [{"resource":"ReleaseAsset","code":"already_exists","field":"name"}]')
     if existing and not clobber:
         return _fail(f"asset under the same name already exists: {existing}")
     for file in files:  # uploadWithDelete, one asset after the other: the old one goes first
@@ -310,8 +377,15 @@ def _upload(state: dict[str, Any], folder: Path, tag: str, files: list[str], *, 
             "size": len(payload),
             "digest": "sha256:" + hashlib.sha256(payload).hexdigest(),
             "uploads": uploads + 1,
+            "content_type": mimetypes.guess_type(name)[0] or "application/octet-stream",
+            "created_at_call": state["calls"],
         }
         state["next_id"] += 1
+        if state["fail_starter"]:  # the upload broke off: the asset stays listed, in state starter
+            message, state["fail_starter"] = state["fail_starter"], None
+            release["assets"][name].update(state="starter", size=0, digest=None)
+            _record(state, tag)
+            return _fail(message)
         _record(state, tag, len(payload))
     return 0
 

@@ -25,7 +25,11 @@ def test_fetch_stores_the_three_sources_as_downloaded(workdir: Path, fake: FakeT
     assert problems == dict.fromkeys(NAMES)
     assert stored(workdir) == {name: (SOURCES / name).read_bytes() for name in NAMES}
     assert read_status(workdir / ".cache" / "sources") == dict.fromkeys(NAMES)
-    assert sorted(p.name for p in (workdir / ".cache" / "sources").iterdir()) == sorted([*NAMES, STATUS_FILE])
+    assert sorted(p.name for p in (workdir / ".cache" / "sources").iterdir()) == sorted([*NAMES, STATUS_FILE, "parsed"])
+    # Issue 23, item 6: fetch has parsed them; it leaves the rows for discover and enrich to read back.
+    assert sorted(p.name for p in (workdir / ".cache" / "sources" / "parsed").iterdir()) == sorted(
+        f"{name}.pickle" for name in NAMES
+    )
 
 
 @pytest.mark.parametrize(

@@ -228,3 +228,20 @@ def test_enrich_main_refuses_with_one_line_and_allow_shrink_publishes(
     assert snapshot(workdir / "output") == published
     assert enrich.main(["--no-progress", "--allow-shrink"]) == 0
     assert (len(read(workdir, "movies_ex.json")), len(read(workdir, "not_exist_movies_ex.json"))) == (0, SIZE)
+
+
+def test_wikidata_is_not_asked_when_a_guard_refuses(
+    workdir: Path, fake: FakeTrakt, published: dict[str, bytes]
+) -> None:
+    """Issue 23, item 8: a refused night asks no outside source more than it must: Wikidata not at all."""
+    for n in range(1, 31):
+        fake.seasons[1000 + n] = seasons(1000 + n, 7)  # 30 of 150 become split cours: refused
+    write_upstream(workdir, tv_list(range(1, SIZE + 1)), movie_list(range(1, SIZE + 6)))  # 5 new films
+
+    refused(workdir, make_config(fake), FORCED)
+
+    assert fake.sparql_requests == []
+    for n in range(1, 31):
+        fake.seasons[1000 + n] = seasons(1000 + n, 1, 2)
+    enrich.enrich(make_config(fake), FORCED)
+    assert fake.sparql_requests != []  # a night that publishes does ask, for the new films

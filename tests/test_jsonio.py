@@ -73,3 +73,23 @@ def test_unchanged_data_is_not_written_at_all(tmp_path: Path, monkeypatch: pytes
     monkeypatch.setattr(jsonio.os, "replace", lambda src, dst: renamed.append(dst))
     assert jsonio.write_json(path, OLD) is False
     assert renamed == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        [],
+        {},
+        [{"a": [], "b": {}, "c": None, "d": True, "e": False}],
+        {"nested": [[1, [2, [3, {}]]], {"x": {"y": [None]}}]},
+        ["Märchen Mädchen", "\u3042\u3044", 'quote " and \\ backslash', "tab\tnew\nline", "\x00\x1f\u2028", "😀"],
+        [0, -1, 10**30, 1.5, -0.0, 1e-7, 1e22, 0.1 + 0.2, 2.0],
+        {"key with ü": 1, "": 2},
+        [(1, 2), {1: "int key"}, float("nan"), float("inf")],  # left to json.dumps
+    ],
+)
+def test_dumps_gives_the_bytes_of_json_dumps(data: object) -> None:
+    """Issue 23, item 6: the faster writer is byte for byte the published formatting of ``json.dumps``."""
+    import json
+
+    assert jsonio.dumps(data) == json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -276,3 +276,26 @@ def test_query_puts_only_well_formed_ids_in_the_values() -> None:
     assert 'VALUES ?tmdb { "149" }' in query
     assert 'VALUES ?imdb { "tt0156887" }' in query
     assert "DROP" not in query
+
+
+def test_an_unreachable_wikidata_costs_the_night_its_budget_not_its_retries(fake: FakeTrakt) -> None:
+    """Issue 23, item 7: with the endpoint unreachable, the night waits at most the budget (20 s), not 62 s
+    of backoff, and the report says what was skipped (on a clock that advances only by the waits)."""
+    from pipeline import letterboxd as films
+    from pipeline.report import _letterboxd
+    from tests.test_download import refused_url
+
+    config = make_config(fake, wikidata_sparql_url=refused_url())  # the default retries: 2, 4, 8, 16, 32 s
+    slept: list[float] = []
+    entry = {
+        "myanimelist": {"title": "A film", "id": 2},
+        "trakt": {"title": "Movie 20", "id": 20, "slug": "movie-20", "type": "movies", "release_year": 2001,
+                  "externals": {"tmdb": 3020, "imdb": None}},
+        "origin": "upstream",
+    }  # fmt: skip
+
+    outcome = films.fill(config, {2: entry}, {}, {}, sleep=slept.append, clock=lambda: sum(slept))
+
+    assert 0 < sum(slept) <= config.wikidata_budget == 20
+    assert outcome.problem is not None and "skipped for tonight: Wikidata used its budget of 20 s" in outcome.problem
+    assert any("skipped for tonight: Wikidata" in line for line in _letterboxd(outcome.summary()))

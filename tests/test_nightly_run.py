@@ -151,18 +151,23 @@ class Nightly:
         return json.loads(self.gh.asset_bytes("status.json"))  # type: ignore[no-any-return]
 
     def data_uploads(self) -> list[list[str]]:
-        """The data files sent by each ``gh release upload`` (status.json uploads left out)."""
+        """The data files sent by each ``gh release create``/``upload`` (status.json uploads left out)."""
         found = []
         for argv in self.gh.calls():
-            if argv[:2] == ["release", "upload"]:
-                names = [Path(a).name.removesuffix(".next") for a in argv[3:] if a.endswith(".json.next")]
+            if argv[:2] in (["release", "upload"], ["release", "create"]):
+                names = [Path(a).name.replace(".next", "") for a in argv[3:] if a.endswith(".json") and "/" in a]
                 names = [name for name in names if name != "status.json"]
                 if names:
                     found.append(names)
         return found
 
     def status_uploads(self) -> int:
-        return sum(1 for argv in self.gh.calls() if argv[:2] == ["release", "upload"] and "status.json" in argv[3])
+        return sum(
+            1
+            for argv in self.gh.calls()
+            if argv[:2] in (["release", "upload"], ["release", "create"])
+            and any(Path(a).name.startswith("status.") for a in argv[3:])
+        )
 
 
 def explain(jobs: dict[str, JobRun]) -> str:

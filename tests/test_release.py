@@ -55,7 +55,7 @@ def released(gh: FakeGh, work: Path) -> dict[str, bool]:
 def uploads(gh: FakeGh) -> list[list[str]]:
     """The files each ``gh release upload`` call sent, by name."""
     return [
-        [Path(a).name.removesuffix(release.NEXT) for a in argv[3:] if a.endswith(".json" + release.NEXT)]
+        [Path(a).name.replace(release.NEXT, "") for a in argv[3:] if a.endswith(release.NEXT + ".json")]
         for argv in gh.calls()
         if argv[:2] == ["release", "upload"]
     ]
@@ -72,7 +72,7 @@ def test_first_publish_creates_the_release_with_every_file_and_the_report(work: 
         notes == "## extended-anitrakt run\n\nTonight's report.\n\nRun: https://github.com/owner/data/actions/runs/77\n"
     )
     assert gh.commands().count("release create") == 1
-    upload = next(argv for argv in gh.calls() if argv[:2] == ["release", "upload"])
+    upload = next(argv for argv in gh.calls() if argv[:2] == ["release", "create"])
     assert "--clobber" not in upload  # never: gh deletes the published asset before it uploads
 
 
@@ -221,7 +221,7 @@ def test_leftovers_of_an_interrupted_swap_are_put_back_or_removed(work: Path, gh
     client = Gh(REPO, executable=gh.executable)
     current = release.assets(client)
     assert current is not None
-    release.rename(client, current["tv_ex.json"], "tv_ex.json" + release.PREVIOUS)  # killed right here
+    release.rename(client, current["tv_ex.json"], release.staged("tv_ex.json", release.PREVIOUS))  # killed here
     write(work, "movies_ex.json", [movie(30)])
 
     assert night(work, gh).uploaded == ("movies_ex.json",)
@@ -243,8 +243,140 @@ def test_status_json_is_replaced_without_a_gap(tmp_path: Path, gh: FakeGh) -> No
 
 
 def test_immutable_release_stops_before_uploading_and_names_the_setting(tmp_path: Path, work: Path) -> None:
-    """Item 5: with release immutability on, GitHub refuses every upload (422); say which setting to change."""
-    gh = FakeGh.install(tmp_path / "immutable-gh", immutable=True)
+    """Item 8: a release that became immutable (published while the setting was on): nothing is uploaded."""
+    gh = FakeGh.install(tmp_path / "immutable-gh")
+    night(work, gh)
+    state = gh.state()
+    state["releases"]["latest"]["immutable"] = True
+    gh.save(state)
+    write(work, "movies_ex.json", [movie(40)])
+
     with pytest.raises(PipelineError, match=r"immutable.*Settings") as raised:
         night(work, gh)
+
     assert "the next run uploads" not in str(raised.value)  # it never would, while the setting is on
+    assert gh.commands().count("release upload") == 0
+    assert "do NOT delete" in str(raised.value)  # deleting it would lose the tag for good
+
+
+def test_with_immutability_on_no_release_is_published_and_the_advice_keeps_the_tag(tmp_path: Path, work: Path) -> None:
+    """Item 4: the setting is read before the first publish: nothing is created, and no advice to delete."""
+    gh = FakeGh.install(tmp_path / "immutable-gh", immutable=True)
+
+    with pytest.raises(PipelineError, match=r"immutability is on.*Nothing was published.*Settings") as raised:
+        night(work, gh)
+
+    assert gh.release() is None
+    assert gh.commands().count("release create") == 0
+    assert "delete" not in str(raised.value)
+
+
+def test_immutability_unreadable_never_publishes_an_empty_release(tmp_path: Path, work: Path) -> None:
+    """Item 4: GITHUB_TOKEN cannot read the setting (403): the release is published with its assets, never empty."""
+    gh = FakeGh.install(tmp_path / "immutable-gh", immutable=True, settings_readable=False)
+
+    with pytest.raises(PipelineError, match=r"immutable.*do NOT delete"):
+        night(work, gh)
+
+    published = gh.release()
+    assert published is not None and published["immutable"] is True
+    assert sorted(published["assets"]) == sorted(release.DATA_ASSETS)
+    assert released(gh, work) == dict.fromkeys(release.DATA_ASSETS, True)
+
+
+def recorded_sleeps(gh: FakeGh, slept: list[float]) -> Gh:
+    return Gh(REPO, executable=gh.executable, sleep=slept.append)
+
+
+def test_first_night_waits_for_the_release_it_just_created(tmp_path: Path, work: Path) -> None:
+    """Item 1: GitHub shows a new release and new assets only a moment later (cli/cli#6599); publish waits."""
+    gh = FakeGh.install(tmp_path / "lagging-gh", lag=2)
+    slept: list[float] = []
+
+    result = run(work, gh=recorded_sleeps(gh, slept), environ=GITHUB)
+
+    assert result.uploaded == release.DATA_ASSETS
+    assert released(gh, work) == dict.fromkeys(release.DATA_ASSETS, True)
+    assert slept  # it did wait, by counted tries, not by the clock
+    assert len(slept) <= len(release.Gh(REPO).waits)
+
+
+def test_a_replaced_asset_is_waited_for_when_the_asset_list_is_stale(work: Path, tmp_path: Path) -> None:
+    """Item 1: after ``gh release upload`` the asset list trails; the swap waits for ``NAME.next.json``."""
+    gh = FakeGh.install(tmp_path / "lagging-gh", lag=3)
+    slept: list[float] = []
+    client = recorded_sleeps(gh, slept)
+    run(work, gh=client, environ=GITHUB)
+    write(work, "movies_ex.json", [movie(20), movie(21)])
+
+    assert run(work, gh=client, environ=GITHUB).uploaded == ("movies_ex.json",)
+
+    assert released(gh, work) == dict.fromkeys(release.DATA_ASSETS, True)
+    assert sorted(gh.release()["assets"]) == sorted(release.DATA_ASSETS)  # type: ignore[index]
+
+
+def test_status_right_after_the_first_publish_finds_the_release_and_keeps_its_data(tmp_path: Path, work: Path) -> None:
+    """Item 1: the status step runs while the new release is not yet visible: it waits, never creates twice."""
+    gh = FakeGh.install(tmp_path / "lagging-gh", lag=4)
+    client = recorded_sleeps(gh, [])
+    run(work, gh=client, environ=GITHUB)
+    status = tmp_path / "status.json"
+    status.write_text('{"outcome": "success"}\n')
+    state = gh.state()
+    state["releases"]["latest"]["created_at_call"] = state["calls"]  # as if created by the call just made
+    gh.save(state)
+
+    release.put_status(client, status, target="main")
+
+    assert sorted(gh.release()["assets"]) == sorted([*release.DATA_ASSETS, "status.json"])  # type: ignore[index]
+    assert released(gh, work) == dict.fromkeys(release.DATA_ASSETS, True)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "HTTP 502: Bad Gateway (https://uploads.github.com/...)",
+        'HTTP 422: Validation Failed [{"resource":"ReleaseAsset","code":"already_exists","field":"name"}]',
+    ],
+)
+def test_an_upload_that_leaves_a_starter_asset_is_cleaned_up_and_retried(work: Path, gh: FakeGh, answer: str) -> None:
+    """Item 2: a 5xx can leave ``NAME.next.json`` as ``starter`` (its name then refused, 422): removed, retried."""
+    night(work, gh)
+    write(work, "tv_ex.json", [show(1), show(6), show(9)])
+    gh.fail_upload_leaving_starter(answer)
+
+    assert night(work, gh).uploaded == ("tv_ex.json",)
+
+    assert released(gh, work) == dict.fromkeys(release.DATA_ASSETS, True)
+    assert sorted(gh.release()["assets"]) == sorted(release.DATA_ASSETS)  # type: ignore[index]
+    assert gh.commands().count("release upload") == 2
+
+
+def test_every_asset_is_served_as_json(work: Path, gh: FakeGh, tmp_path: Path) -> None:
+    """Item 5: gh picks the Content-Type from the name and a rename keeps it: the temporary name ends in .json."""
+    night(work, gh)
+    write(work, "tv_ex.json", [show(1), show(6), show(9)])
+    night(work, gh)
+    status = tmp_path / "status.json"
+    status.write_text("{}\n")
+    release.put_status(Gh(REPO, executable=gh.executable), status, target="main")
+
+    assets: dict[str, Any] = gh.release()["assets"]  # type: ignore[index]
+    assert {name: info["content_type"] for name, info in assets.items()} == dict.fromkeys(
+        [*release.DATA_ASSETS, "status.json"], "application/json"
+    )
+
+
+def test_a_failed_second_rename_puts_the_old_asset_back(work: Path, gh: FakeGh) -> None:
+    """Item 8: ``NAME.next.json`` -> ``NAME`` fails: the old asset gets its name back, so NAME never stays 404."""
+    night(work, gh)
+    before = gh.asset_bytes("tv_ex.json")
+    write(work, "tv_ex.json", [show(1), show(6), show(9)])
+    new_id = gh.state()["next_id"]  # the id the upload of tv_ex.next.json gets
+    gh.fail_on(f"api --method PATCH repos/{REPO}/releases/assets/{new_id}", "HTTP 502: Bad Gateway")
+
+    with pytest.raises(PipelineError, match=r"renaming the asset tv_ex\.next\.json to tv_ex\.json failed"):
+        night(work, gh)
+
+    assert gh.asset_bytes("tv_ex.json") == before
+    assert [gap["uploaded"] for gap in gh.gaps(release.DATA_ASSETS)] == [0]  # missing for one call, then back

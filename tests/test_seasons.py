@@ -234,12 +234,13 @@ def test_a_chain_of_collisions_undoes_each_correction_it_reaches() -> None:
     assert collisions(placed, fallback) == {3: [1], 2: [3]}
 
 
-def test_an_anidb_entry_of_several_mal_ids_makes_no_claim() -> None:
+def test_an_anidb_entry_of_several_mal_ids_makes_no_claim(tmp_path: Path) -> None:
     """Its offset is the AniDB entry's, not either MAL entry's: no claim, so no correction."""
     from pipeline.evidence.seasons import claim
     from pipeline.sources.catalog import load_joined
 
-    joined, _ = load_joined(FIXTURES / "sources")
+    shutil.copytree(FIXTURES / "sources", tmp_path / "sources")  # loading leaves a parsed copy beside them
+    joined, _ = load_joined(tmp_path / "sources")
     one = joined[50602]
     assert claim(one) is not None
     shared = dataclasses.replace(one.ids[0], mal_ids=(50602, 50265))

@@ -503,3 +503,20 @@ def test_wrong_usage_exits_2(workdir: Path, capsys: pytest.CaptureFixture[str]) 
         main(["--output", "output", "--bogus"])
     assert raised.value.code == 2
     assert "unrecognized arguments" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("season", "offset"), [(1, -1), (-1, 0), (1, None), (1, "12")])
+def test_validate_refuses_a_negative_or_missing_episode_offset_without_the_schemas_help(
+    season: int, offset: Any
+) -> None:
+    """Issue 23, item 8: validate checks ``trakt.episodes`` itself; the schema's ``minimum`` is not the only guard."""
+    from pipeline.checks import output_problems
+
+    entry = show(1)
+    entry["trakt"]["episodes"] = {"season": season, "offset": offset}
+    entry["trakt"]["season"] = {**entry["trakt"]["season"], "number": season}
+    problems = output_problems({"tv_ex.json": [entry]}, Path("output"))
+    assert (
+        f"output/tv_ex.json: $[0].trakt.episodes: season {season} and offset {offset!r} must be integers >= 0"
+        in problems
+    )

@@ -157,7 +157,7 @@ def test_keepalive_runs_for_scheduled_runs_only_whatever_the_data_job_did(nightl
     job = nightly["jobs"]["keepalive"]
     assert "needs" not in job and job["if"] == "github.event_name == 'schedule'"
     (run,) = [step for step in steps(job) if "run" in step]
-    assert run["run"] == f"python3 -m pipeline.keepalive --workflow {NIGHTLY.name}"
+    assert run["run"] == f"exec python3 -m pipeline.keepalive --workflow {NIGHTLY.name}"
 
 
 def test_checkout_takes_the_branch_tip_and_the_cache_is_restored_right_after(data_job: dict[str, Any]) -> None:
@@ -179,7 +179,7 @@ def test_every_data_step_has_an_id_for_the_status(data_job: dict[str, Any]) -> N
 def test_status_runs_every_time_without_uv_and_uploads_from_main_only(data_job: dict[str, Any]) -> None:
     step = steps(data_job)[-1]
     assert step["id"] == "status" and step["if"] == "always()"
-    assert step["run"] == f"python3 -m pipeline.status --branch {MAIN.removeprefix('refs/heads/')}"
+    assert step["run"] == f"exec python3 -m pipeline.status --branch {MAIN.removeprefix('refs/heads/')}"
     assert step["env"]["STEPS"] == "${{ toJSON(steps) }}"
     assert step["env"]["STARTED"] == "${{ steps.start.outputs.at }}"
     assert set(data_job["outputs"]) == {"outcome", "failed_step", "report"}
@@ -190,7 +190,7 @@ def test_alert_follows_the_data_job_on_main_with_its_result(nightly: dict[Any, A
     assert job["needs"] == "data"
     assert job["if"] == f"${{{{ !cancelled() && github.ref == '{MAIN}' }}}}"
     (run,) = [step for step in steps(job) if "run" in step]
-    assert run["run"] == "python3 -m pipeline.alert"
+    assert run["run"] == "exec python3 -m pipeline.alert"
     assert run["env"]["RESULT"] == "${{ needs.data.result }}"
 
 

@@ -166,22 +166,26 @@ def judge(
     return Verdict(season=None if offset else number, episodes=episodes, correction=kind, evidence=evidence)
 
 
-def as_published(entry: Mapping[str, Any], trakt_id: int, seasons: Iterable[Season]) -> Verdict | None:
+def as_published(
+    entry: Mapping[str, Any], trakt_id: int, season: int | None, seasons: Iterable[Season]
+) -> Verdict | None:
     """A correction published before, kept on a night without the sources, while Trakt still lists its season.
 
-    None when ``entry`` is no correction of this Trakt show, or its season is gone.
+    ``trakt_id`` and ``season``: tonight's mapping (upstream's). None when ``entry`` is no correction of
+    this Trakt show, or its season is gone. Labelled as ``judge`` labels it: ``special`` when either
+    season is 0.
     """
     trakt = entry.get("trakt", {})
     episodes = trakt.get("episodes")
     if entry.get("origin") != "corrected" or trakt.get("id") != trakt_id or not isinstance(episodes, dict):
         return None
-    if episodes.get("season") not in {season.number for season in seasons}:
+    if episodes.get("season") not in {listed.number for listed in seasons}:
         return None
-    season = trakt["season"]["number"] if isinstance(trakt.get("season"), dict) else None
+    number = trakt["season"]["number"] if isinstance(trakt.get("season"), dict) else None
     placed = Episodes(season=int(episodes["season"]), offset=int(episodes["offset"]))
-    kind: Correction = "special" if placed.season == 0 else "continuation" if placed.offset else "shifted"
+    kind: Correction = "special" if 0 in (placed.season, season) else "continuation" if placed.offset else "shifted"
     return Verdict(
-        season=season, episodes=placed, correction=kind, evidence="kept: published before (no sources tonight)"
+        season=number, episodes=placed, correction=kind, evidence="kept: published before (no sources tonight)"
     )
 
 

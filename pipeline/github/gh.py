@@ -7,20 +7,38 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping, Sequence
 
 from pipeline.errors import PipelineError
 
+# Seconds between tries when GitHub has not caught up with what we just created (about 30 s in all).
+WAITS = (1.0, 2.0, 4.0, 8.0, 15.0)
+
 
 class Gh:
-    """Runs ``gh`` against one repository (``owner/name``); a failure is a PipelineError naming the command."""
+    """Runs ``gh`` against one repository (``owner/name``); a failure is a PipelineError naming the command.
 
-    def __init__(self, repo: str, *, executable: str = "gh", environ: Mapping[str, str] | None = None) -> None:
+    ``waits`` and ``sleep``: the pauses between tries when GitHub's reads trail its writes (a test passes
+    a ``sleep`` that only records).
+    """
+
+    def __init__(
+        self,
+        repo: str,
+        *,
+        executable: str = "gh",
+        environ: Mapping[str, str] | None = None,
+        waits: Sequence[float] = WAITS,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         if not repo or repo.count("/") != 1:
             raise PipelineError(f"gh: repository {repo!r} is not owner/name (set GITHUB_REPOSITORY or --repo)")
         self.repo = repo
         self.executable = executable
         self.env = dict(os.environ if environ is None else environ)
+        self.waits = tuple(waits)
+        self.sleep = sleep
 
     def run(self, *args: str, stdin: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
         try:

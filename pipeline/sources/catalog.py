@@ -16,6 +16,7 @@ from pipeline.config import Config
 from pipeline.evidence.rules import Joined, join
 from pipeline.jsonio import load_json, write_json
 from pipeline.sources import SourceError, anime_ids, anime_lists, shinkro
+from pipeline.sources import parsed as parsed_copy
 
 STATUS_FILE = "status.json"
 
@@ -55,7 +56,7 @@ def load_parsed(sources_dir: Path) -> tuple[list[list[Any]], list[str]]:
             warnings.append(f"{path}: not downloaded; run `uv run python -m pipeline.fetch` first")
             continue
         try:
-            parsed.append(source.parse(path.read_bytes()))
+            parsed.append(parsed_copy.rows(path, source.parse))  # parsed once a night, read back after
         except SourceError as exc:
             warnings.append(str(exc))
     return ([] if warnings else parsed), warnings

@@ -11,6 +11,7 @@ from pipeline import schemas
 from pipeline.errors import PipelineError
 from pipeline.jsonio import parse_json
 from pipeline.models import UPSTREAM_FILE, Kind
+from pipeline.sources import parsed
 
 SCHEMA: dict[Kind, str] = {"shows": "upstream-tv.schema.json", "movies": "upstream-movies.schema.json"}
 
@@ -64,9 +65,12 @@ def check(payload: bytes, kind: Kind, *, where: str, hint: str = "") -> Upstream
     )
 
 
-def load(path: Path, kind: Kind) -> UpstreamList:
+def load(path: Path, kind: Kind, *, fetched: bool = False) -> UpstreamList:
+    """The list at ``path``, checked. ``fetched``: it is fetch's copy under ``.cache/``, so the check fetch
+    made is read back (``pipeline.sources.parsed``) when it is of these very bytes; never beside a user's file."""
     try:
-        payload = path.read_bytes()
+        if not fetched:
+            return check(path.read_bytes(), kind, where=str(path))
+        return parsed.load(path, lambda payload: check(payload, kind, where=str(path)), UpstreamList, key=kind)
     except FileNotFoundError:
         raise PipelineError(f"{path}: upstream list not found; run `uv run python -m pipeline.fetch` first") from None
-    return check(payload, kind, where=str(path))

@@ -30,6 +30,7 @@ from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json, write_json
 from pipeline.models import Movie, SearchHit, Season, Show
 from pipeline.retry import RETRYABLE, TRANSIENT_ERRORS, backoff, retry_after
+from pipeline.trakt import stored as stored_answer
 from pipeline.trakt.ratelimit import RateLimiter
 
 logger = logging.getLogger(__name__)
@@ -432,8 +433,17 @@ class TraktClient:
         """
         if self.force:
             return None
-        cached = self.session.cache.get_response(self._key(path))
-        outcome = None if cached is None or cached.is_expired else self._judge(path, cached)
+        key = self._key(path)
+        stored = stored_answer.read(self.session.cache, key, datetime.fromtimestamp(self.wall_clock(), UTC))
+        outcome: tuple[Status, Any, str] | None
+        if stored is not None:  # read straight from its row: the same answer, without requests-cache's model
+            found: tuple[Status, Any, str] = (
+                ("ok", stored.body, "") if stored.status == 200 else ("not_found", None, "")
+            )
+            outcome = None if stored.expired else found
+        else:
+            cached = self.session.cache.get_response(key)
+            outcome = None if cached is None or cached.is_expired else self._judge(path, cached)
         if outcome is not None:
             self.stats.add("from_cache")
         return outcome
