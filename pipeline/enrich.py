@@ -23,6 +23,7 @@ from pipeline import candidates, changes, guards, letterboxd, logs
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
+from pipeline.evidence import retention
 from pipeline.evidence import seasons as evidence
 from pipeline.evidence.rules import Joined
 from pipeline.jsonio import load_json, write_json
@@ -42,6 +43,7 @@ from pipeline.models import (
     count_origins,
     movie_entry,
     not_found_entry,
+    published_mapping,
     republished,
     show_entry,
 )
@@ -234,16 +236,17 @@ def add_discovered(
     groups: dict[Kind, dict[int, list[Mapping]]],
     published: dict[Kind, Published],
 ) -> str:
-    """Add discover's candidates for the MAL ids nothing else maps (upstream and overrides win).
+    """Add discover's candidates for the MAL ids nothing else maps (upstream and overrides win), then
+    the entries published before that nothing names tonight (``pipeline.evidence.retention``).
 
     Without a usable candidates file (discovery off, skipped, never run), the discovered entries
-    published last time are kept and refreshed instead: a bad night never removes them. Returns
-    where the discovered mappings came from, for the summary.
+    published last time are kept like any entry nothing names: a bad night never removes them.
+    Returns where the discovered mappings came from, for the summary.
     """
     if discovery is not None and discovery.status == "ok":
         found, origin = discovery.candidates, str(config.candidates)
     else:
-        found, origin = _previously_discovered(published), "the discovered entries published before"
+        found, origin = [], "the discovered entries published before"
     mapped = {mal_id for by_id in groups.values() for mal_id in by_id}
     for position, candidate in enumerate(found):
         if candidate.kind in groups and candidate.mal_id not in mapped:
@@ -256,18 +259,21 @@ def add_discovered(
                     season=candidate.season,
                     source=f"discovered[{position}]",
                     origin="discovered",
+                    episodes=candidate.episodes,
                 )
             ]
+    _add_retained(groups, published)
     return origin
 
 
-def _previously_discovered(published: dict[Kind, Published]) -> list[candidates.Candidate]:
-    return [
-        candidates.from_published(kind, entry, "published before")
-        for kind, files in published.items()
-        for entry in files.old_output
-        if entry.get("origin") == "discovered"
-    ]
+def _add_retained(groups: dict[Kind, dict[int, list[Mapping]]], published: dict[Kind, Published]) -> None:
+    """The published entries whose MAL id nothing maps tonight, looked up again as they are, where they stay."""
+    mapped = {mal_id for by_id in groups.values() for mal_id in by_id}
+    for kind, files in published.items():
+        for entry in files.old_output:
+            mapping = published_mapping(kind, entry)
+            if mapping.mal_id not in mapped and retention.mapping_origin(mapping.origin, "silence") is not None:
+                groups[kind][mapping.mal_id] = [mapping]
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +286,8 @@ class Sources:
 
 
 def _verdict(mapping: Mapping, show: Show, seasons: list[Season], sources: Sources) -> evidence.Verdict:
+    if mapping.episodes is not None:  # a discovered continuation cour: inside the season its episodes say
+        return evidence.continuation(*mapping.episodes, seasons)
     if sources.joined is not None:
         joined = sources.joined.get(mapping.mal_id)
         may_correct = mapping.origin in ("upstream", "imported")
@@ -364,18 +372,19 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tup
                 "trakt_title": resolved.trakt_title,
             }
         )
+    fate = retention.on_trakt(mapping.origin, resolved.status)
     if mapping.origin == "discovered" and (
-        resolved.status == "not_found" or (resolved.status == "ok" and not resolved.season_found)
-    ):  # a discovered mapping is never a not-found entry nor a split cour: it is dropped
+        fate == "removed" or (resolved.status == "ok" and not resolved.season_found)
+    ):  # a discovered mapping is never a not-found entry nor a split cour without episodes: it is dropped
         reason = "Trakt answered 404" if resolved.status == "not_found" else f"no season {mapping.season} on Trakt"
         run.discovered_dropped.append(
             {"kind": kind, "mal_id": mal_id, "title": mapping.mal_title, "trakt_id": mapping.trakt_id, "reason": reason}
         )
         return mapping, resolved
-    if resolved.status == "ok" and resolved.entry is not None:
+    if fate == "published" and resolved.entry is not None:
         files.output[mal_id] = resolved.entry
         _note_verdict(run, mapping, resolved)
-    elif resolved.status == "not_found":
+    elif fate == "not-found":
         files.not_found[mal_id] = not_found_entry(mapping)
     else:
         previous_output = files.old_output_by_id.get(mal_id)

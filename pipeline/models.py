@@ -45,6 +45,7 @@ class Mapping:
     source: str  # where it came from, for messages: "tv.json[12]" or "override_tv.json[0]"
     override_title: str | None = None  # the override's trakt.title, to spot mistyped ids
     origin: Origin = "upstream"
+    episodes: tuple[int, int] | None = None  # (season, offset) of a discovered split cour (season None)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -215,6 +216,23 @@ def republished(entry: dict[str, Any], origin: Origin) -> dict[str, Any]:
     """
     rebuilt = _both_layouts(entry["myanimelist"], _todays_trakt(entry["trakt"]), str(entry.get("origin", origin)))
     return {**rebuilt, **{key: value for key, value in entry.items() if key not in rebuilt}}
+
+
+def published_mapping(kind: Kind, entry: dict[str, Any]) -> Mapping:
+    """The mapping a published output entry stands for, with its origin, to look it up again as it is."""
+    trakt = entry["trakt"]
+    season, episodes = trakt.get("season"), trakt.get("episodes")
+    split = entry.get("origin") == "discovered" and not isinstance(season, dict) and isinstance(episodes, dict)
+    return Mapping(
+        mal_id=int(entry["myanimelist"]["id"]),
+        mal_title=str(entry["myanimelist"]["title"]),
+        trakt_id=int(trakt["id"]),
+        kind=kind,
+        season=int(season["number"]) if kind == "shows" and isinstance(season, dict) else None,
+        source="published before",
+        origin=entry.get("origin", "upstream"),
+        episodes=(int(episodes["season"]), int(episodes["offset"])) if split else None,
+    )
 
 
 def count_origins(entries: list[dict[str, Any]]) -> dict[str, int]:

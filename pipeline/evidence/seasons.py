@@ -154,7 +154,7 @@ def judge(
         else SEASON_MISSING
         if number not in listed
         else OFFSET_BEYOND
-        if offset >= (listed[number].episode_count or 0) and offset > 0
+        if not fits(offset, listed[number])
         else None
     )
     if reason is not None:
@@ -164,6 +164,19 @@ def judge(
         return Verdict(season=as_is.season, episodes=episodes if number == season else as_is.episodes)
     kind: Correction = "special" if 0 in (number, season) else "continuation" if offset else "shifted"
     return Verdict(season=None if offset else number, episodes=episodes, correction=kind, evidence=evidence)
+
+
+def fits(offset: int, season: Season) -> bool:
+    """An offset fits a Trakt season when episodes remain after it (an unknown count fits an offset of 0 only)."""
+    return offset == 0 or offset < (season.episode_count or 0)
+
+
+def continuation(season: int, offset: int, seasons: Iterable[Season]) -> Verdict:
+    """A discovered continuation cour: a split cour inside ``season`` from episode ``offset`` + 1, while it fits."""
+    listed = {found.number: found for found in seasons}
+    if season not in listed or not fits(offset, listed[season]):
+        return Verdict(season=None, episodes=None)
+    return Verdict(season=None, episodes=Episodes(season=season, offset=offset))
 
 
 def as_published(entry: Mapping[str, Any], trakt_id: int, seasons: Iterable[Season]) -> Verdict | None:
