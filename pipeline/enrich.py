@@ -23,7 +23,7 @@ from pipeline import candidates, changes, guards, letterboxd, logs
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
-from pipeline.evidence import retention
+from pipeline.evidence import retention, taken
 from pipeline.evidence import seasons as evidence
 from pipeline.evidence.rules import Joined
 from pipeline.jsonio import load_json, write_json
@@ -33,6 +33,7 @@ from pipeline.models import (
     NOT_FOUND_FILE,
     OUTPUT_FILE,
     OVERRIDE_FILE,
+    PUBLISHED_BEFORE,
     SCHEMA_VERSION,
     UPSTREAM_FILE,
     Kind,
@@ -352,6 +353,7 @@ class Run:
     corrections: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> the report's record
     fallbacks: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> its entry uncorrected
     review: list[dict[str, Any]] = field(default_factory=list)  # the sources disagree with what is published
+    proposed: set[int] = field(default_factory=set)  # shows published from tonight's discovery candidates
 
 
 def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
@@ -384,6 +386,8 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tup
     if fate == "published" and resolved.entry is not None:
         files.output[mal_id] = resolved.entry
         _note_verdict(run, mapping, resolved)
+        if kind == "shows" and mapping.origin == "discovered" and mapping.source != PUBLISHED_BEFORE:
+            run.proposed.add(mal_id)
     elif fate == "not-found":
         files.not_found[mal_id] = not_found_entry(mapping)
     else:
@@ -429,12 +433,13 @@ def _note_verdict(run: Run, mapping: Mapping, resolved: Resolved) -> None:
 
 
 def _settle_collisions(run: Run) -> None:
-    """Undo the corrections that put a MAL id on a season and offset another MAL id is on; queue them."""
+    """Undo the corrections that put a MAL id on a season and offset another MAL id is on (queue them),
+    then drop tonight's proposals on the episodes another MAL id holds after the corrections."""
     files = run.published.get("shows")
-    if files is None or not run.fallbacks:
+    if files is None:
         return
     reverted = evidence.collisions(
-        {mal_id: _place(entry) for mal_id, entry in files.output.items()},
+        {mal_id: _place(entry) for mal_id, entry in files.output.items() if mal_id not in run.proposed},
         {mal_id: _place(entry) for mal_id, entry in run.fallbacks.items()},
     )
     for mal_id, others in sorted(reverted.items()):
@@ -447,6 +452,28 @@ def _settle_collisions(run: Run) -> None:
                 "reason": evidence.COLLISION,
                 "evidence": f"{record['evidence']}; would share S{record['episodes']['season']}"
                 f"+{record['episodes']['offset']} with {met}",
+            }
+        )
+    _drop_taken(run, files)
+
+
+def _drop_taken(run: Run, files: Published) -> None:
+    """Tonight's proposals on episodes another MAL id holds: dropped (the entry published before stays, if any)."""
+    places = {mal_id: _place(entry) for mal_id, entry in files.output.items()}
+    held = {mal_id: place for mal_id, place in places.items() if mal_id not in run.proposed}
+    for mal_id, others in taken.taken(held, {m: places[m] for m in run.proposed}).items():
+        entry = files.output.pop(mal_id)
+        previous = files.old_output_by_id.get(mal_id)
+        if previous is not None:
+            files.output[mal_id] = republished(previous, "discovered")
+        episodes = entry["trakt"]["episodes"]
+        run.discovered_dropped.append(
+            {
+                "kind": "shows",
+                "mal_id": mal_id,
+                "title": entry["myanimelist"]["title"],
+                "trakt_id": entry["trakt"]["id"],
+                "reason": f"{taken.RULE}: S{episodes['season']}+{episodes['offset']} is MAL {others}'s",
             }
         )
 

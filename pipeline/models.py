@@ -218,6 +218,9 @@ def republished(entry: dict[str, Any], origin: Origin) -> dict[str, Any]:
     return {**rebuilt, **{key: value for key, value in entry.items() if key not in rebuilt}}
 
 
+PUBLISHED_BEFORE = "published before"  # the source of a mapping looked up again as it was published
+
+
 def published_mapping(kind: Kind, entry: dict[str, Any]) -> Mapping:
     """The mapping a published output entry stands for, with its origin, to look it up again as it is."""
     trakt = entry["trakt"]
@@ -229,7 +232,7 @@ def published_mapping(kind: Kind, entry: dict[str, Any]) -> Mapping:
         trakt_id=int(trakt["id"]),
         kind=kind,
         season=int(season["number"]) if kind == "shows" and isinstance(season, dict) else None,
-        source="published before",
+        source=PUBLISHED_BEFORE,
         origin=entry.get("origin", "upstream"),
         episodes=(int(episodes["season"]), int(episodes["offset"])) if split else None,
     )
