@@ -57,6 +57,21 @@ from tests.predecessor_world import externals_of, trakt_answers  # noqa: E402
 from tests.subset_sources import cut  # noqa: E402
 
 UPSTREAM = ROOT / "pipeline" / "demo_data" / "upstream"
+# Long runners consumers read today (issue 21): each must stay published after the first night.
+NAMED = {
+    21: "One Piece",
+    20: "Naruto",
+    1735: "Naruto Shippuden",
+    11061: "Hunter x Hunter (2011)",
+    813: "Dragon Ball Z",
+    918: "Gintama",
+    527: "Pokémon",
+    392: "Yu Yu Hakusho",
+    232: "Cardcaptor Sakura",
+    1604: "Katekyo Hitman Reborn!",
+    45: "Rurouni Kenshin",
+    22: "The Prince of Tennis",
+}
 CLEARED = ("TRAKT_", "ANITRAKT_", "ANIME_", "SHINKRO_", "FETCH_", "OUTPUT_", "PIPELINE_")
 
 
@@ -248,6 +263,14 @@ def report(title: str, night: Night) -> None:
         )
         moved = ", ".join(f"{origin} {n:,}" for origin, n in sorted(night.moved[name].items())) or "none"
         print(f"    imported MAL ids now on another Trakt id or season, by origin: {moved}")
+        other = {e["myanimelist"]["id"] for n, entries in night.output.items() if n != name for e in entries}
+        elsewhere = set(change.removed) & other
+        silent = len(change.removed) - len(elsewhere)
+        print(
+            f"    removed that Trakt still answers and nothing contradicts: {silent:,}; mapped in the other file"
+            f" tonight (upstream or discovery maps the MAL id as a {'movie' if name == 'tv_ex.json' else 'show'}):"
+            f" {len(elsewhere):,}"
+        )
         if change.removed:
             why = Counter(
                 night.dropped_rule.get(mal_id, "not proposed (sources do not name it)") for mal_id in change.removed
@@ -334,7 +357,14 @@ def main(argv: Iterable[str] | None = None) -> int:
     for title, night in results.items():
         report(title, night)
     real = results.pop("real first night")
+    published = {e["myanimelist"]["id"]: e for e in real.output[OUTPUT_FILE["shows"]]}
+    print("\nlong runners consumers read today, after the real night:")
+    for mal_id, title in NAMED.items():
+        entry = published.get(mal_id)
+        where = "NOT PUBLISHED" if entry is None else f"{entry['origin']}, Trakt {entry['trakt']['id']} {place(entry)}"
+        print(f"  MAL {mal_id} {title}: {where}")
     ok = real.refused is None and all(night.refused for night in results.values())
+    ok = ok and (args.write_subset is not None or all(mal_id in published for mal_id in NAMED))
     print(f"\nthe real night publishes and both outages are refused: {'yes' if ok else 'NO'}")
     storm = [record for record in real.summary["corrections"] if record["kind"] == "continuation"]
     published = real.refused is None  # the night's corrections (none on a small subset) are in what it published
