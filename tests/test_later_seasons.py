@@ -91,3 +91,12 @@ def test_discovery_proposes_them_from_their_real_rows(night: Any) -> None:
     assert found[56784].evidence == "AniDB 18220: TMDB 30984 season 2 from episode 27, TVDB 74796 confirmed"
     assert (found[59193].season, found[59193].episodes) == (3, None)
     assert json.dumps(found[60619].episodes) == "[1, 13]"
+
+
+def test_a_correction_follows_tmdb_where_tvdb_numbers_the_season_otherwise(night: Any) -> None:
+    """Bleach TYBW part 2 (MAL 53998): upstream's season 3 is missing on Trakt; Anime-Lists says TMDB season 2
+    from episode 14 (TVDB season 17), shinkro the same TVDB show and season: corrected into season 2."""
+    _, summary, entries = night
+    assert place(entries[53998]) == (None, {"season": 2, "offset": 13}, "corrected")
+    assert place(entries[41467]) == (2, {"season": 2, "offset": 0}, "upstream")
+    assert 53998 in {record["mal_id"] for record in summary["corrections"]}
