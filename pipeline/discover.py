@@ -77,13 +77,11 @@ def load_known(config: Config) -> Known:
     known.mapped = {mal_id for mal_id, *_ in mapped_shows} | {mal_id for mal_id, _ in mapped_movies}
     for mal_id, trakt_id in mapped_movies:
         known.movies[trakt_id].add(mal_id)
-    _read_published(config, known, mapped_shows, mapped_movies)
+    _read_published(config, known, mapped_movies)
     return known
 
 
-def _read_published(
-    config: Config, known: Known, shows: list[tuple[int, int, int | None]], movies: list[tuple[int, int]]
-) -> None:
+def _read_published(config: Config, known: Known, movies: list[tuple[int, int]]) -> None:
     """External ids of the published Trakt ids: no search for them, and the TMDB side of what is taken."""
     pairs: list[tuple[tuple[str, str, str], int]] = []
     for kind in KINDS:

@@ -31,6 +31,7 @@ import argparse
 import json
 import logging
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -167,6 +168,7 @@ class Night:
     summary: dict[str, Any]  # the last enrich's run summary (its corrections and review queue)
     output: dict[str, list[dict[str, Any]]]  # the published files after the night
     asked: Counter[str]  # Trakt requests the fake received, by kind of path (show, seasons, movie, search)
+    evidence: dict[int, str]  # MAL id -> discovery's evidence, for the candidates of the night
 
 
 def install(world: World, workdir: Path) -> None:
@@ -228,8 +230,21 @@ def run_night(world: World, fake: FakeTrakt, key: str, workdir: Path) -> Night:
     asked = Counter(
         _path_kind(request.path) for request in fake.requests if not request.path.startswith(("/db/", "/sources/"))
     )
+    evidence = {c["mal_id"]: c["evidence"] for kind in KINDS for c in candidates.get(kind, [])}
     return Night(
-        refused, changes, discovered, rediscovered, sizes, dropped, split, after, moved, summary, output, asked
+        refused,
+        changes,
+        discovered,
+        rediscovered,
+        sizes,
+        dropped,
+        split,
+        after,
+        moved,
+        summary,
+        output,
+        asked,
+        evidence,
     )
 
 
@@ -338,6 +353,24 @@ def write_subset(world: World, every: int, folder: Path) -> World:
     return part
 
 
+def print_sample(night: Night, world: World, size: int, seed: int) -> None:
+    """``size`` entries the night published for MAL ids the imported files lack, drawn at random, with evidence."""
+    before = {e["myanimelist"]["id"] for kind in KINDS for e in read(world.output, OUTPUT_FILE[kind])}
+    new = [e for entries in night.output.values() for e in entries if e["myanimelist"]["id"] not in before]
+    print(f"\nnewly published (MAL ids the imported files lack): {len(new):,}; {size} drawn at random (seed {seed}):")
+    print("| MAL id | MAL title | Trakt | season / episodes | evidence |")
+    print("| --- | --- | --- | --- | --- |")
+    for entry in sorted(random.Random(seed).sample(new, min(size, len(new))), key=lambda e: e["myanimelist"]["id"]):
+        trakt = entry["trakt"]
+        where = (
+            "movie" if trakt["type"] == "movies" else f"S{(trakt['season'] or {}).get('number')} / {trakt['episodes']}"
+        )
+        print(
+            f"| {entry['myanimelist']['id']} | {entry['myanimelist']['title']} | {trakt['title']} ({trakt['id']},"
+            f" {trakt['slug']}) | {where} | {night.evidence.get(entry['myanimelist']['id'], entry['origin'])} |"
+        )
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fixtures", type=Path, default=shared_fixtures.DEFAULT)
@@ -346,6 +379,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         "--write-subset", type=Path, metavar="DIR", help="write the test's subset there, then measure it"
     )
     parser.add_argument("--every", type=int, default=20)
+    parser.add_argument("--sample", type=int, default=20, help="newly published entries to print, drawn at random")
+    parser.add_argument("--seed", type=int, default=21)
     args = parser.parse_args(list(argv) if argv is not None else None)
     shared_fixtures.require(args.fixtures, parser, "--fixtures")
     logging.disable(logging.WARNING)
@@ -363,6 +398,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         entry = published.get(mal_id)
         where = "NOT PUBLISHED" if entry is None else f"{entry['origin']}, Trakt {entry['trakt']['id']} {place(entry)}"
         print(f"  MAL {mal_id} {title}: {where}")
+    print_sample(real, world, args.sample, args.seed)
     ok = real.refused is None and all(night.refused for night in results.values())
     ok = ok and (args.write_subset is not None or all(mal_id in published for mal_id in NAMED))
     print(f"\nthe real night publishes and both outages are refused: {'yes' if ok else 'NO'}")
