@@ -169,6 +169,7 @@ class Night:
     output: dict[str, list[dict[str, Any]]]  # the published files after the night
     asked: Counter[str]  # Trakt requests the fake received, by kind of path (show, seasons, movie, search)
     evidence: dict[int, str]  # MAL id -> discovery's evidence, for the candidates of the night
+    answered: dict[str, set[int]]  # per published file: the imported MAL ids whose Trakt id the fake answers
 
 
 def install(world: World, workdir: Path) -> None:
@@ -231,6 +232,11 @@ def run_night(world: World, fake: FakeTrakt, key: str, workdir: Path) -> Night:
         _path_kind(request.path) for request in fake.requests if not request.path.startswith(("/db/", "/sources/"))
     )
     evidence = {c["mal_id"]: c["evidence"] for kind in KINDS for c in candidates.get(kind, [])}
+    known = {"tv_ex.json": fake.shows, "movies_ex.json": fake.movies}
+    answered = {
+        name: {e["myanimelist"]["id"] for e in entries if e["trakt"]["id"] in known[name]}
+        for name, entries in before.items()
+    }
     return Night(
         refused,
         changes,
@@ -245,6 +251,7 @@ def run_night(world: World, fake: FakeTrakt, key: str, workdir: Path) -> Night:
         output,
         asked,
         evidence,
+        answered,
     )
 
 
@@ -280,7 +287,7 @@ def report(title: str, night: Night) -> None:
         print(f"    imported MAL ids now on another Trakt id or season, by origin: {moved}")
         other = {e["myanimelist"]["id"] for n, entries in night.output.items() if n != name for e in entries}
         elsewhere = set(change.removed) & other
-        silent = len(change.removed) - len(elsewhere)
+        silent = len((set(change.removed) - elsewhere) & night.answered[name])
         print(
             f"    removed that Trakt still answers and nothing contradicts: {silent:,}; mapped in the other file"
             f" tonight (upstream or discovery maps the MAL id as a {'movie' if name == 'tv_ex.json' else 'show'}):"
