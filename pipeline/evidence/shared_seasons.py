@@ -3,7 +3,8 @@
 The predecessor published some Trakt seasons for two or more MAL ids (a show's two cours, or OVAs filed
 in its season). The import holds such entries back unless upstream maps them there; but where the
 mapping sources place each of them in that season at an episode offset no other of them has (Anime-Lists'
-``tmdbtv``, ``tmdbseason``, ``tmdboffset``: *Part 2* from episode 13), they do not collide and come back,
+``tmdbtv``, ``tmdbseason``, ``tmdboffset``: *Part 2* from episode 13), confirmed as a correction's evidence is
+(``Claim.agrees``: another source names the same TVDB show, shinkro says the same), they do not collide and come back,
 with ``episodes`` saying where. Pure: no files, no Trakt.
 """
 
@@ -21,7 +22,9 @@ def offsets(show_tmdb: int | None, season: int, mal_ids: Iterable[int], joined: 
     found = {}
     for mal_id in mal_ids:
         said = claim(joined.get(mal_id))
-        if show_tmdb is not None and said is not None and (said.tmdb_tv, said.tmdb_season) == (show_tmdb, season):
+        if show_tmdb is None or said is None or not said.agrees():  # as strong as a correction's evidence
+            continue
+        if (said.tmdb_tv, said.tmdb_season) == (show_tmdb, season):
             found[mal_id] = said.tmdb_offset
     return found
 
