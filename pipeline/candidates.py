@@ -5,7 +5,8 @@
     {"generated": "2026-11-22T03:23:00Z",   # when discover ran
      "status": "ok" | "skipped",            # skipped: a source or Trakt failed; nothing was proposed
      "warnings": ["..."],                   # why it was skipped, for the report
-     "shows": [{"mal_id", "title", "trakt_id", "season", "evidence"}],
+     "shows": [{"mal_id", "title", "trakt_id", "season", "evidence"}],  # + "episodes": {"season", "offset"}
+                                            # for a continuation cour (then "season" is null)
      "movies": [{"mal_id", "title", "trakt_id", "evidence"}],
      "dropped": [{"mal_id", "kind", "rule", "detail", "review"}],  # + "asked": the Trakt API paths
                                                                   # behind a drop on Trakt's answers
@@ -25,7 +26,7 @@ from typing import Any, Literal
 
 from pipeline.errors import PipelineError
 from pipeline.jsonio import load_json, write_json
-from pipeline.models import Kind
+from pipeline.models import Kind, published_mapping
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -34,13 +35,16 @@ class Candidate:
     mal_id: int
     title: str
     trakt_id: int
-    season: int | None  # shows only
+    season: int | None  # shows only; None for a split cour (then ``episodes`` says where it is)
     evidence: str  # where the mapping comes from, for the report and reviewers
+    episodes: tuple[int, int] | None = None  # (season, offset) of a continuation cour inside a Trakt season
 
     def as_json(self) -> dict[str, Any]:
         entry: dict[str, Any] = {"mal_id": self.mal_id, "title": self.title, "trakt_id": self.trakt_id}
         if self.kind == "shows":
             entry["season"] = self.season
+        if self.episodes is not None:
+            entry["episodes"] = {"season": self.episodes[0], "offset": self.episodes[1]}
         entry["evidence"] = self.evidence
         return entry
 
@@ -60,15 +64,20 @@ class Discovery:
 
 def from_published(kind: Kind, entry: dict[str, Any], evidence: str) -> Candidate:
     """The mapping of a published discovered entry, to publish it again when discovery did not run."""
-    season = entry["trakt"].get("season")
+    mapping = published_mapping(kind, entry)
     return Candidate(
         kind=kind,
-        mal_id=entry["myanimelist"]["id"],
-        title=entry["myanimelist"]["title"],
-        trakt_id=entry["trakt"]["id"],
-        season=season["number"] if isinstance(season, dict) else None,
+        mal_id=mapping.mal_id,
+        title=mapping.mal_title,
+        trakt_id=mapping.trakt_id,
+        season=mapping.season,
         evidence=evidence,
+        episodes=mapping.episodes,
     )
+
+
+def _episodes(value: Any) -> tuple[int, int] | None:
+    return None if value is None else (int(value["season"]), int(value["offset"]))
 
 
 def write(path: Path, discovery: Discovery) -> None:
@@ -98,8 +107,9 @@ def read(path: Path) -> Discovery | None:
                 mal_id=int(entry["mal_id"]),
                 title=str(entry["title"]),
                 trakt_id=int(entry["trakt_id"]),
-                season=int(entry["season"]) if kind == "shows" else None,
+                season=int(entry["season"]) if kind == "shows" and entry["season"] is not None else None,
                 evidence=str(entry.get("evidence", "")),
+                episodes=_episodes(entry.get("episodes")),
             )
             for kind in ("shows", "movies")
             for entry in data.get(kind, [])

@@ -26,6 +26,7 @@ from pipeline.candidates import Candidate, Discovery
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.evidence import rules
+from pipeline.evidence import seasons as evidence
 from pipeline.jsonio import load_json
 from pipeline.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind, SearchHit
 from pipeline.overrides import load_overrides
@@ -43,9 +44,7 @@ class Known:
     """What the upstream lists, the overrides and the published files already tell."""
 
     mapped: set[int] = field(default_factory=set)  # MAL ids upstream or an override maps (any kind)
-    show_seasons: Taken = field(default_factory=lambda: defaultdict(set))  # (Trakt id, season) -> MAL ids
     movies: Taken = field(default_factory=lambda: defaultdict(set))  # Trakt id -> MAL ids
-    shows_by_tmdb: Taken = field(default_factory=lambda: defaultdict(set))  # (TMDB id, season) -> MAL ids
     movies_by_tmdb: Taken = field(default_factory=lambda: defaultdict(set))  # TMDB id -> MAL ids
     trakt_of: dict[tuple[str, str, str], int] = field(default_factory=dict)  # (kind, id kind, id) -> Trakt id
     previous: dict[tuple[Kind, int], Candidate] = field(default_factory=dict)  # discovered entries published
@@ -76,17 +75,13 @@ def load_known(config: Config) -> Known:
         else:
             mapped_movies.append((override["myanimelist"]["id"], trakt["id"]))
     known.mapped = {mal_id for mal_id, *_ in mapped_shows} | {mal_id for mal_id, _ in mapped_movies}
-    for mal_id, trakt_id, season in mapped_shows:
-        known.show_seasons[trakt_id, season].add(mal_id)
     for mal_id, trakt_id in mapped_movies:
         known.movies[trakt_id].add(mal_id)
-    _read_published(config, known, mapped_shows, mapped_movies)
+    _read_published(config, known, mapped_movies)
     return known
 
 
-def _read_published(
-    config: Config, known: Known, shows: list[tuple[int, int, int | None]], movies: list[tuple[int, int]]
-) -> None:
+def _read_published(config: Config, known: Known, movies: list[tuple[int, int]]) -> None:
     """External ids of the published Trakt ids: no search for them, and the TMDB side of what is taken."""
     pairs: list[tuple[tuple[str, str, str], int]] = []
     for kind in KINDS:
@@ -102,9 +97,6 @@ def _read_published(
                 known.previous[kind, entry["myanimelist"]["id"]] = candidates.from_published(kind, entry, evidence)
     known.trakt_of = _unique(pairs)
     tmdb_of = {trakt_id: int(key[2]) for key, trakt_id in known.trakt_of.items() if key[1] == "tmdb"}
-    for mal_id, trakt_id, season in shows:
-        if trakt_id in tmdb_of and season is not None:
-            known.shows_by_tmdb[tmdb_of[trakt_id], season].add(mal_id)
     for mal_id, trakt_id in movies:
         if trakt_id in tmdb_of:
             known.movies_by_tmdb[tmdb_of[trakt_id]].add(mal_id)
@@ -149,10 +141,17 @@ def resolve_show(client: TraktClient, known: Known, claim: rules.ShowClaim) -> O
     asked += (seasons_path(trakt_id),)
     if seasons.status == "failed":
         return Outcome(claim, None, "search-failed", f"{seasons_path(trakt_id)} failed: {seasons.detail}", asked)
-    numbers = [season.number for season in seasons.value or []]
+    listed = seasons.value or []
+    numbers = [season.number for season in listed]
     if not rules.check_season(claim.season, numbers):
         detail = f"Trakt show {trakt_id} has seasons {numbers}, not {claim.season}"
         return Outcome(claim, None, "season-missing", detail, asked)
+    season = next(season for season in listed if season.number == claim.season)
+    if not evidence.fits(claim.offset, season):
+        detail = (
+            f"Trakt show {trakt_id} season {claim.season} has {season.episode_count} episodes, offset {claim.offset}"
+        )
+        return Outcome(claim, None, "offset-beyond-episode-count", detail, asked)
     return Outcome(claim, trakt_id)
 
 
@@ -166,7 +165,12 @@ def resolve_movie(client: TraktClient, known: Known, claim: rules.MovieClaim) ->
 
 def _evidence(claim: rules.ShowClaim | rules.MovieClaim) -> str:
     if isinstance(claim, rules.ShowClaim):
-        return f"AniDB {claim.anidb_id}: TMDB {claim.tmdb_id} = TVDB {claim.tvdb_id} season {claim.season}"
+        where = (
+            "numbered absolutely, the whole show from S1E1"
+            if claim.absolute
+            else f"season {claim.season}" + (f" from episode {claim.offset + 1}" if claim.offset else "")
+        )
+        return f"AniDB {claim.anidb_id}: TMDB {claim.tmdb_id} {where}, TVDB {claim.tvdb_id} confirmed"
     found = f"AniDB {claim.anidb_id}: " + (f"TMDB movie {claim.tmdb_id}" if claim.tmdb_id else f"IMDb {claim.imdb_id}")
     return f"{found}, filed as {claim.filed_as}" if claim.filed_as else found
 
@@ -195,7 +199,8 @@ def decide(outcomes: list[Outcome], known: Known) -> Decided:
                     )
                 )
             continue
-        season = claim.season if isinstance(claim, rules.ShowClaim) else None
+        continuation = isinstance(claim, rules.ShowClaim) and claim.offset > 0
+        season = claim.season if isinstance(claim, rules.ShowClaim) and not continuation else None
         resolved.append(
             Candidate(
                 kind=kind,
@@ -204,18 +209,20 @@ def decide(outcomes: list[Outcome], known: Known) -> Decided:
                 trakt_id=outcome.trakt_id,
                 season=season,
                 evidence=_evidence(claim),
+                episodes=(claim.season, claim.offset) if isinstance(claim, rules.ShowClaim) and continuation else None,
             )
         )
-    places: dict[tuple[Kind, int, int | None], list[Candidate]] = defaultdict(list)
+    places: dict[tuple[Kind, int, int | None, tuple[int, int] | None], list[Candidate]] = defaultdict(list)
     for candidate in resolved:
-        places[candidate.kind, candidate.trakt_id, candidate.season].append(candidate)
-    for (kind, trakt_id, season), found in places.items():
-        holders = known.show_seasons.get((trakt_id, season)) if kind == "shows" else known.movies.get(trakt_id)
-        where = f"Trakt show {trakt_id} season {season}" if kind == "shows" else f"Trakt movie {trakt_id}"
+        places[candidate.kind, candidate.trakt_id, candidate.season, candidate.episodes].append(candidate)
+    for (kind, trakt_id, season, episodes), found in places.items():
+        # a show season (and episodes) another MAL id holds is decided by enrich, after the night's corrections
+        holders = known.movies.get(trakt_id) if kind == "movies" else None
+        where = f"Trakt movie {trakt_id}" if kind == "movies" else _where(trakt_id, season, episodes)
         for candidate in found:
             others = sorted((holders or set()) - {candidate.mal_id})
             if others:
-                rule, detail = ("season-taken" if kind == "shows" else "movie-taken"), f"{where} is MAL {others}'s"
+                rule, detail = "movie-taken", f"{where} is MAL {others}'s"
             elif len(found) > 1:
                 mal_ids = ", ".join(str(c.mal_id) for c in found)
                 rule, detail = (
@@ -228,6 +235,12 @@ def decide(outcomes: list[Outcome], known: Known) -> Decided:
             decided.dropped.append(rules.Dropped(mal_id=candidate.mal_id, kind=kind, rule=rule, detail=detail))
     decided.candidates.sort(key=lambda c: (c.kind, c.mal_id))
     return decided
+
+
+def _where(trakt_id: int, season: int | None, episodes: tuple[int, int] | None) -> str:
+    if episodes is not None:
+        return f"Trakt show {trakt_id} season {episodes[0]} from episode {episodes[1] + 1}"
+    return f"Trakt show {trakt_id} season {season}"
 
 
 def _resolve_all(client: TraktClient, known: Known, proposals: rules.Proposals, workers: int) -> list[Outcome]:
@@ -269,7 +282,6 @@ def discover(
     proposals = rules.propose(
         joined,
         mapped=known.mapped,
-        shows_taken={key: frozenset(ids) for key, ids in known.shows_by_tmdb.items()},
         movies_taken={key: frozenset(ids) for key, ids in known.movies_by_tmdb.items()},
     )
     logger.info(

@@ -25,6 +25,7 @@ from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.evidence import episode_map as maps
 from pipeline.evidence import overrides as override_evidence
+from pipeline.evidence import retention, taken
 from pipeline.evidence import seasons as evidence
 from pipeline.evidence.rules import Joined
 from pipeline.jsonio import load_json, write_json
@@ -34,6 +35,7 @@ from pipeline.models import (
     NOT_FOUND_FILE,
     OUTPUT_FILE,
     OVERRIDE_FILE,
+    PUBLISHED_BEFORE,
     SCHEMA_VERSION,
     UPSTREAM_FILE,
     Kind,
@@ -45,6 +47,7 @@ from pipeline.models import (
     episode_map_of,
     movie_entry,
     not_found_entry,
+    published_mapping,
     republished,
     show_entry,
 )
@@ -240,16 +243,17 @@ def add_discovered(
     groups: dict[Kind, dict[int, list[Mapping]]],
     published: dict[Kind, Published],
 ) -> str:
-    """Add discover's candidates for the MAL ids nothing else maps (upstream and overrides win).
+    """Add discover's candidates for the MAL ids nothing else maps (upstream and overrides win), then
+    the entries published before that nothing names tonight (``pipeline.evidence.retention``).
 
     Without a usable candidates file (discovery off, skipped, never run), the discovered entries
-    published last time are kept and refreshed instead: a bad night never removes them. Returns
-    where the discovered mappings came from, for the summary.
+    published last time are kept like any entry nothing names: a bad night never removes them.
+    Returns where the discovered mappings came from, for the summary.
     """
     if discovery is not None and discovery.status == "ok":
         found, origin = discovery.candidates, str(config.candidates)
     else:
-        found, origin = _previously_discovered(published), "the discovered entries published before"
+        found, origin = [], "the discovered entries published before"
     mapped = {mal_id for by_id in groups.values() for mal_id in by_id}
     for position, candidate in enumerate(found):
         if candidate.kind in groups and candidate.mal_id not in mapped:
@@ -262,18 +266,21 @@ def add_discovered(
                     season=candidate.season,
                     source=f"discovered[{position}]",
                     origin="discovered",
+                    episodes=candidate.episodes,
                 )
             ]
+    _add_retained(groups, published)
     return origin
 
 
-def _previously_discovered(published: dict[Kind, Published]) -> list[candidates.Candidate]:
-    return [
-        candidates.from_published(kind, entry, "published before")
-        for kind, files in published.items()
-        for entry in files.old_output
-        if entry.get("origin") == "discovered"
-    ]
+def _add_retained(groups: dict[Kind, dict[int, list[Mapping]]], published: dict[Kind, Published]) -> None:
+    """The published entries whose MAL id nothing maps tonight, looked up again as they are, where they stay."""
+    mapped = {mal_id for by_id in groups.values() for mal_id in by_id}
+    for kind, files in published.items():
+        for entry in files.old_output:
+            mapping = published_mapping(kind, entry)
+            if mapping.mal_id not in mapped and retention.mapping_origin(mapping.origin, "silence") is not None:
+                groups[kind][mapping.mal_id] = [mapping]
 
 
 @dataclass(frozen=True, slots=True)
@@ -286,8 +293,10 @@ class Sources:
 
 
 def _verdict(mapping: Mapping, show: Show, seasons: list[Season], sources: Sources) -> evidence.Verdict:
-    if mapping.episodes is not None:  # an override that says where the episodes are: checked, never corrected
+    if mapping.episodes is not None and mapping.origin == "override":  # checked like the evidence, never corrected
         return override_evidence.judge(mapping.season, mapping.episodes, seasons)
+    if mapping.episodes is not None:  # a discovered continuation cour: inside the season its episodes say
+        return evidence.continuation(*mapping.episodes, seasons)
     if sources.joined is not None:
         joined = sources.joined.get(mapping.mal_id)
         may_correct = mapping.origin in ("upstream", "imported")
@@ -360,6 +369,7 @@ class Run:
     fallbacks: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> its entry uncorrected
     review: list[dict[str, Any]] = field(default_factory=list)  # the sources disagree with what is published
     no_map: dict[str, int] = field(default_factory=dict)  # why published TV entries have no episode map
+    proposed: set[int] = field(default_factory=set)  # shows published from tonight's discovery candidates
 
 
 def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
@@ -380,18 +390,21 @@ def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tup
                 "trakt_title": resolved.trakt_title,
             }
         )
+    fate = retention.on_trakt(mapping.origin, resolved.status)
     if mapping.origin == "discovered" and (
-        resolved.status == "not_found" or (resolved.status == "ok" and not resolved.season_found)
-    ):  # a discovered mapping is never a not-found entry nor a split cour: it is dropped
+        fate == "removed" or (resolved.status == "ok" and not resolved.season_found)
+    ):  # a discovered mapping is never a not-found entry nor a split cour without episodes: it is dropped
         reason = "Trakt answered 404" if resolved.status == "not_found" else f"no season {mapping.season} on Trakt"
         run.discovered_dropped.append(
             {"kind": kind, "mal_id": mal_id, "title": mapping.mal_title, "trakt_id": mapping.trakt_id, "reason": reason}
         )
         return mapping, resolved
-    if resolved.status == "ok" and resolved.entry is not None:
+    if fate == "published" and resolved.entry is not None:
         files.output[mal_id] = resolved.entry
         _note_verdict(run, mapping, resolved)
-    elif resolved.status == "not_found":
+        if kind == "shows" and mapping.origin == "discovered" and mapping.source != PUBLISHED_BEFORE:
+            run.proposed.add(mal_id)
+    elif fate == "not-found":
         files.not_found[mal_id] = not_found_entry(mapping)
     else:
         previous_output = files.old_output_by_id.get(mal_id)
@@ -442,12 +455,13 @@ def _note_verdict(run: Run, mapping: Mapping, resolved: Resolved) -> None:
 
 
 def _settle_collisions(run: Run) -> None:
-    """Undo the corrections that put a MAL id on a season and offset another MAL id is on; queue them."""
+    """Undo the corrections that put a MAL id on a season and offset another MAL id is on (queue them),
+    then drop tonight's proposals on the episodes another MAL id holds after the corrections."""
     files = run.published.get("shows")
-    if files is None or not run.fallbacks:
+    if files is None:
         return
     reverted = evidence.collisions(
-        {mal_id: _place(entry) for mal_id, entry in files.output.items()},
+        {mal_id: _place(entry) for mal_id, entry in files.output.items() if mal_id not in run.proposed},
         {mal_id: _place(entry) for mal_id, entry in run.fallbacks.items()},
     )
     for mal_id, others in sorted(reverted.items()):
@@ -460,6 +474,28 @@ def _settle_collisions(run: Run) -> None:
                 "reason": evidence.COLLISION,
                 "evidence": f"{record['evidence']}; would share S{record['episodes']['season']}"
                 f"+{record['episodes']['offset']} with {met}",
+            }
+        )
+    _drop_taken(run, files)
+
+
+def _drop_taken(run: Run, files: Published) -> None:
+    """Tonight's proposals on episodes another MAL id holds: dropped (the entry published before stays, if any)."""
+    places = {mal_id: _place(entry) for mal_id, entry in files.output.items()}
+    held = {mal_id: place for mal_id, place in places.items() if mal_id not in run.proposed}
+    for mal_id, others in taken.taken(held, {m: places[m] for m in run.proposed}).items():
+        entry = files.output.pop(mal_id)
+        previous = files.old_output_by_id.get(mal_id)
+        if previous is not None:
+            files.output[mal_id] = republished(previous, "discovered")
+        episodes = entry["trakt"]["episodes"]
+        run.discovered_dropped.append(
+            {
+                "kind": "shows",
+                "mal_id": mal_id,
+                "title": entry["myanimelist"]["title"],
+                "trakt_id": entry["trakt"]["id"],
+                "reason": f"{taken.RULE}: S{episodes['season']}+{episodes['offset']} is MAL {others}'s",
             }
         )
 

@@ -27,6 +27,8 @@ from typing import Any
 from pipeline import checks, logs, schemas
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
+from pipeline.evidence import shared_seasons
+from pipeline.evidence.rules import Joined
 from pipeline.jsonio import load_json, write_json
 from pipeline.models import (
     KINDS,
@@ -44,6 +46,7 @@ from pipeline.models import (
     show_entry,
 )
 from pipeline.sources import upstream
+from pipeline.sources.catalog import load_joined
 from pipeline.trakt.client import parse_movie, parse_seasons, parse_show
 
 logger = logging.getLogger(__name__)
@@ -279,8 +282,9 @@ def _import_file(source: Path, name: str, kind: Kind, found: bool) -> Imported:
     return imported
 
 
-def _hold_back_shared_seasons(shows: Imported, listed: upstream.UpstreamList) -> None:
-    """Two MAL ids on one Trakt show and season: keep those upstream maps there, hold back the others."""
+def _hold_back_shared_seasons(shows: Imported, listed: upstream.UpstreamList, joined: dict[int, Joined]) -> None:
+    """Two MAL ids on one Trakt show and season: keep those upstream maps there and those the sources place at
+    distinct episodes in it (``pipeline.evidence.shared_seasons``), hold back the others."""
     groups: dict[tuple[int, int], list[int]] = defaultdict(list)
     for mal_id, entry in shows.entries.items():
         if entry["trakt"]["season"] is not None:
@@ -290,8 +294,14 @@ def _hold_back_shared_seasons(shows: Imported, listed: upstream.UpstreamList) ->
         if len(mal_ids) < 2:
             continue
         vouched = [mal_id for mal_id in mal_ids if (mal_id, trakt_id, number) in upstream_maps]
+        tmdb = shows.entries[mal_ids[0]]["trakt"]["externals"]["tmdb"]
+        placed = shared_seasons.come_back(tmdb, number, mal_ids, vouched, joined)
         for mal_id in mal_ids:
             if mal_id in vouched:
+                continue
+            if mal_id in placed:
+                shows.entries[mal_id] = _placed(shows.entries[mal_id], number, placed[mal_id])
+                shows.convert(mal_id, "shared a Trakt season: placed at the sources' distinct episode offset")
                 continue
             others = ", ".join(str(other) for other in sorted(mal_ids) if other != mal_id)
             why = (
@@ -302,6 +312,14 @@ def _hold_back_shared_seasons(shows: Imported, listed: upstream.UpstreamList) ->
             position, raw = shows.origins[mal_id]
             shows.hold_back(position, raw, f"shares Trakt show {trakt_id} season {number} with MAL {others}; {why}")
             del shows.entries[mal_id]
+
+
+def _placed(entry: dict[str, Any], season: int, offset: int) -> dict[str, Any]:
+    """An imported show entry at ``offset`` in ``season``: from its first episode, the season; past it, a split cour."""
+    trakt = {**entry["trakt"], "episodes": {"season": season, "offset": offset}}
+    if offset:
+        trakt.update(is_split_cour=True, season=None)
+    return {**entry, "trakt": trakt}
 
 
 def _hold_back_both(found: Imported, missing: Imported) -> None:
@@ -331,8 +349,17 @@ def parse_date(text: str, where: str) -> datetime:
     raise PipelineError(f"{where}: {text!r} is not a date like 2026-07-24 or '2026-07-24 07:26:20 UTC'")
 
 
-def migrate(source: Path, upstream_dir: Path, provenance: Provenance, imported_at: datetime) -> Migration:
-    """Everything the import decided, checked; nothing written yet."""
+def migrate(
+    source: Path,
+    upstream_dir: Path,
+    provenance: Provenance,
+    imported_at: datetime,
+    sources_dir: Path | None = None,
+) -> Migration:
+    """Everything the import decided, checked; nothing written yet.
+
+    ``sources_dir``: the mapping sources (as fetch stores them), to place MAL ids that share a Trakt season.
+    """
     for kind in KINDS:
         if not (upstream_dir / UPSTREAM_FILE[kind]).exists():
             raise PipelineError(
@@ -340,14 +367,24 @@ def migrate(source: Path, upstream_dir: Path, provenance: Provenance, imported_a
                 " or give the folder of the upstream tv.json and movies.json with --upstream DIR"
             )
     lists = {kind: upstream.load(upstream_dir / UPSTREAM_FILE[kind], kind) for kind in KINDS}
+    joined = _joined(sources_dir)
     files: dict[str, Imported] = {}
     for kind in KINDS:
         found = files[OUTPUT_FILE[kind]] = _import_file(source, OUTPUT_FILE[kind], kind, True)
         missing = files[NOT_FOUND_FILE[kind]] = _import_file(source, NOT_FOUND_FILE[kind], kind, False)
         if kind == "shows":
-            _hold_back_shared_seasons(found, lists[kind])
+            _hold_back_shared_seasons(found, lists[kind], joined)
         _hold_back_both(found, missing)
     return Migration(files, lists, provenance, imported_at)
+
+
+def _joined(sources_dir: Path | None) -> dict[int, Joined]:
+    if sources_dir is None:
+        return {}
+    joined, warnings = load_joined(sources_dir)
+    if warnings:
+        raise PipelineError(f"--sources {sources_dir}: {'; '.join(warnings)} (the folder fetch stores them in)")
+    return joined
 
 
 def meta(migration: Migration) -> dict[str, Any]:
@@ -452,6 +489,12 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--upstream", type=Path, metavar="DIR", help="the upstream tv.json and movies.json (default: .cache/upstream)"
     )
+    parser.add_argument(
+        "--sources",
+        type=Path,
+        metavar="DIR",
+        help="the mapping sources, to bring back MAL ids that share a Trakt season at distinct episodes",
+    )
     parser.add_argument("--repository", default=REPOSITORY, help=f"where DIR comes from (default: {REPOSITORY})")
     parser.add_argument("--commit", default=COMMIT, help=f"the commit DIR was taken at (default: {COMMIT})")
     parser.add_argument("--published", help=f"when the predecessor published DIR (default: DIR/{LAST_UPDATED})")
@@ -468,7 +511,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise PipelineError(f"{args.source / OUTPUT_FILE['shows']}: not found; DIR is the predecessor's files")
         published = parse_date(args.published, "--published") if args.published else read_published_date(args.source)
         provenance = Provenance(args.repository, args.commit, published)
-        migration = migrate(args.source, config.upstream_dir, provenance, datetime.now(UTC))
+        migration = migrate(args.source, config.upstream_dir, provenance, datetime.now(UTC), args.sources)
         write(migration, config.output_dir, replace=args.replace)
     except PipelineError as exc:
         logger.error("migrate: %s", exc)

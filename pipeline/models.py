@@ -48,7 +48,9 @@ class Mapping:
     episode_map: tuple[MapRange, ...] | None = (
         None  # an override's ``trakt.episode_map``: it wins over the computed one
     )
-    episodes: tuple[int, int] | None = None  # an override's trakt.episodes: (season, offset)
+    # (season, offset): where the mapping says its episodes are, an override's trakt.episodes or a discovered
+    # continuation cour (a split cour, season None)
+    episodes: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -296,6 +298,26 @@ def republished(entry: dict[str, Any], origin: Origin) -> dict[str, Any]:
     """
     rebuilt = _both_layouts(entry["myanimelist"], _todays_trakt(entry["trakt"]), str(entry.get("origin", origin)))
     return {**rebuilt, **{key: value for key, value in entry.items() if key not in rebuilt}}
+
+
+PUBLISHED_BEFORE = "published before"  # the source of a mapping looked up again as it was published
+
+
+def published_mapping(kind: Kind, entry: dict[str, Any]) -> Mapping:
+    """The mapping a published output entry stands for, with its origin, to look it up again as it is."""
+    trakt = entry["trakt"]
+    season, episodes = trakt.get("season"), trakt.get("episodes")
+    split = entry.get("origin") == "discovered" and not isinstance(season, dict) and isinstance(episodes, dict)
+    return Mapping(
+        mal_id=int(entry["myanimelist"]["id"]),
+        mal_title=str(entry["myanimelist"]["title"]),
+        trakt_id=int(trakt["id"]),
+        kind=kind,
+        season=int(season["number"]) if kind == "shows" and isinstance(season, dict) else None,
+        source=PUBLISHED_BEFORE,
+        origin=entry.get("origin", "upstream"),
+        episodes=(int(episodes["season"]), int(episodes["offset"])) if split else None,
+    )
 
 
 def count_origins(entries: list[dict[str, Any]]) -> dict[str, int]:

@@ -44,7 +44,8 @@ from tests.conftest import API_KEY, SOURCE_VARIABLES, real_lists  # noqa: E402
 
 PARSE_TARGET_SECONDS = 2.0
 PRECISION_TARGET = 0.99
-FILM_RECALL_TARGET = 0.85
+FILM_RECALL_TARGET = 0.90
+SHOW_RECALL_TARGET = 0.90
 WARM_TARGET_SECONDS = 3.0
 
 
@@ -63,10 +64,6 @@ def overlap(shared: Path, parsed: list[Any], table: Table) -> None:
     }
     show_tmdb = {e["trakt"]["id"]: e["externals"].get("tmdb") for e in predecessor["tv_ex.json"].values()}
     movie_tmdb = {e["trakt"]["id"]: e["externals"].get("tmdb") for e in predecessor["movies_ex.json"].values()}
-    shows_taken: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for entry in tv:
-        if show_tmdb.get(entry["trakt_id"]):
-            shows_taken[show_tmdb[entry["trakt_id"]], entry["season"]].add(entry["mal_id"])
     movies_taken: dict[int, set[int]] = defaultdict(set)
     for entry in movies:
         if movie_tmdb.get(entry["trakt_id"]):
@@ -75,38 +72,94 @@ def overlap(shared: Path, parsed: list[Any], table: Table) -> None:
     everything = rules.propose(
         joined,
         mapped=set(),  # every MAL id, upstream's too; "another MAL id" excludes the entry itself
-        shows_taken={k: frozenset(v) for k, v in shows_taken.items()},
         movies_taken={k: frozenset(v) for k, v in movies_taken.items()},
     )
     truth: dict[int, set[tuple[int, int]]] = defaultdict(set)
     for entry in tv:
         if show_tmdb.get(entry["trakt_id"]):
             truth[entry["mal_id"]].add((show_tmdb[entry["trakt_id"]], entry["season"]))
-    same = [claim.mal_id for claim in everything.shows.values() if claim.mal_id in truth]
-    right = [m for m in same if (everything.shows[m].tmdb_id, everything.shows[m].season) in truth[m]]
     overlap_tv = {e["mal_id"] for e in tv} & set(joined)
-    precision = len(right) / len(same)
-    table.add("overlap: TV MAL ids in upstream and the sources", f"{len(overlap_tv):,}")
-    table.add("overlap: shows the rules propose (with a known answer)", f"{len(same):,}")
-    table.add(
-        "overlap: same Trakt show and season as upstream",
-        f"{len(right):,} = {precision:.2%}",
-        f">= {PRECISION_TARGET:.0%}",
-        precision >= PRECISION_TARGET,
-    )
-    table.add("overlap: coverage (proposed / in both)", f"{len(same) / len(overlap_tv):.1%}")
+    shows(everything, truth, predecessor["tv_ex.json"], overlap_tv, table)
     films(joined, everything, movies, predecessor["movies_ex.json"], {e["mal_id"] for e in tv}, table)
     mapped = {e["mal_id"] for e in tv} | {e["mal_id"] for e in movies}
     new = rules.propose(
         joined,
         mapped=mapped,
-        shows_taken={k: frozenset(v) for k, v in shows_taken.items()},
         movies_taken={k: frozenset(v) for k, v in movies_taken.items()},
     )
     table.add("new: shows proposed (MAL ids upstream lacks)", f"{len(new.shows):,}")
     table.add("new: movies proposed", f"{len(new.movies):,}")
     for rule, count in sorted(Counter(d.rule for d in new.dropped).items()):
         table.add(f"new: dropped by {rule}", f"{count:,}")
+
+
+def shows(
+    everything: rules.Proposals,
+    truth: dict[int, set[tuple[int, int]]],
+    published: dict[int, dict[str, Any]],
+    overlap_tv: set[int],
+    table: Table,
+) -> None:
+    """Show claims on the MAL ids upstream maps, judged on upstream's right entries, as enrich decides them.
+
+    The night's corrections first: an upstream entry the sources call a continuation cour of the same
+    show moves inside its season (``moved``), and an upstream entry whose season such a moved cour held
+    is upstream's shift, not a right entry (``shifted``, left out of the judged). Then ``season-taken``
+    on show, season and episodes: a whole-season claim on a place another upstream MAL id still holds is
+    dropped. A whole-season claim (long runners included) is right with upstream's TMDB show and
+    season; a continuation cour is right on upstream's show where Trakt lacks upstream's own season for
+    it (the predecessor published it as a split cour); where Trakt lists that season, enrich decides
+    on Trakt's episode count, which the snapshots lack, so those are counted apart.
+    """
+    claims = {m: c for m, c in everything.shows.items() if m in truth}
+    moved = {m for m, c in claims.items() if c.offset and any(t == c.tmdb_id for t, _ in truth[m])}
+    held: dict[tuple[int, int, int], set[int]] = defaultdict(set)
+    for mal_id, places in truth.items():
+        for tmdb, season in places:
+            held[(claims[mal_id].place if mal_id in moved else (tmdb, season, 0))].add(mal_id)
+    upstream_place = {(tmdb, season) for m in moved for tmdb, season in truth[m]}
+    shifted = {  # upstream gave this MAL id the season before the one its moved cour held
+        m
+        for m, c in claims.items()
+        if not c.offset and (c.tmdb_id, c.season) in upstream_place and (c.tmdb_id, c.season) not in truth[m]
+    }
+    whole = {m: c for m, c in claims.items() if not c.offset and m not in shifted and not held[c.place] - {m}}
+    right = [m for m, c in whole.items() if (c.tmdb_id, c.season) in truth[m]]
+    precision = len(right) / len(whole)
+    table.add("overlap: TV MAL ids in upstream and the sources", f"{len(overlap_tv):,}")
+    table.add(
+        "overlap: whole-season claims (long runners included), same Trakt show and season as upstream",
+        f"{len(right):,} / {len(whole):,} = {precision:.2%}",
+        f">= {PRECISION_TARGET:.0%}",
+        precision >= PRECISION_TARGET,
+    )
+    table.add(
+        "overlap: of them long runners (numbered absolutely), right", f"{sum(claims[m].absolute for m in right):,}"
+    )
+    table.add("overlap: upstream entries shifted by a continuation cour (not judged)", f"{len(shifted):,}")
+    taken = sum(1 for m, c in claims.items() if not c.offset and m not in shifted and held[c.place] - {m})
+    table.add("overlap: whole-season claims dropped as season-taken", f"{taken:,}")
+    cours = {m: c for m, c in claims.items() if c.offset}
+    split = {m for m in cours if m in published and published[m]["trakt"]["is_split_cour"]}
+    same = [m for m in split if published[m]["externals"].get("tmdb") == cours[m].tmdb_id]
+    share = len(same) / len(split) if split else 1.0
+    table.add(
+        "overlap: continuation cours where Trakt lacks upstream's season, on upstream's show",
+        f"{len(same):,} / {len(split):,} = {share:.2%}",
+        f">= {PRECISION_TARGET:.0%}",
+        share >= PRECISION_TARGET,
+    )
+    table.add(
+        "overlap: continuation cours where Trakt lists upstream's season (enrich decides)",
+        f"{len(cours) - len(split):,}",
+    )
+    recall = (len(right) + len(same)) / len(overlap_tv)
+    table.add(
+        "overlap: held-out show recall, right claims / TV MAL ids in both",
+        f"{len(right) + len(same):,} = {recall:.1%}",
+        f">= {SHOW_RECALL_TARGET:.0%}",
+        recall >= SHOW_RECALL_TARGET,
+    )
 
 
 def _names_a_film(item: rules.Joined) -> bool:

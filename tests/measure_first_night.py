@@ -31,6 +31,7 @@ import argparse
 import json
 import logging
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -57,6 +58,21 @@ from tests.predecessor_world import externals_of, trakt_answers  # noqa: E402
 from tests.subset_sources import cut  # noqa: E402
 
 UPSTREAM = ROOT / "pipeline" / "demo_data" / "upstream"
+# Long runners consumers read today (issue 21): each must stay published after the first night.
+NAMED = {
+    21: "One Piece",
+    20: "Naruto",
+    1735: "Naruto Shippuden",
+    11061: "Hunter x Hunter (2011)",
+    813: "Dragon Ball Z",
+    918: "Gintama",
+    527: "Pokémon",
+    392: "Yu Yu Hakusho",
+    232: "Cardcaptor Sakura",
+    1604: "Katekyo Hitman Reborn!",
+    45: "Rurouni Kenshin",
+    22: "The Prince of Tennis",
+}
 CLEARED = ("TRAKT_", "ANITRAKT_", "ANIME_", "SHINKRO_", "FETCH_", "OUTPUT_", "PIPELINE_")
 
 
@@ -152,6 +168,8 @@ class Night:
     summary: dict[str, Any]  # the last enrich's run summary (its corrections and review queue)
     output: dict[str, list[dict[str, Any]]]  # the published files after the night
     asked: Counter[str]  # Trakt requests the fake received, by kind of path (show, seasons, movie, search)
+    evidence: dict[int, str]  # MAL id -> discovery's evidence, for the candidates of the night
+    answered: dict[str, set[int]]  # per published file: the imported MAL ids whose Trakt id the fake answers
 
 
 def install(world: World, workdir: Path) -> None:
@@ -213,8 +231,27 @@ def run_night(world: World, fake: FakeTrakt, key: str, workdir: Path) -> Night:
     asked = Counter(
         _path_kind(request.path) for request in fake.requests if not request.path.startswith(("/db/", "/sources/"))
     )
+    evidence = {c["mal_id"]: c["evidence"] for kind in KINDS for c in candidates.get(kind, [])}
+    known = {"tv_ex.json": fake.shows, "movies_ex.json": fake.movies}
+    answered = {
+        name: {e["myanimelist"]["id"] for e in entries if e["trakt"]["id"] in known[name]}
+        for name, entries in before.items()
+    }
     return Night(
-        refused, changes, discovered, rediscovered, sizes, dropped, split, after, moved, summary, output, asked
+        refused,
+        changes,
+        discovered,
+        rediscovered,
+        sizes,
+        dropped,
+        split,
+        after,
+        moved,
+        summary,
+        output,
+        asked,
+        evidence,
+        answered,
     )
 
 
@@ -248,6 +285,14 @@ def report(title: str, night: Night) -> None:
         )
         moved = ", ".join(f"{origin} {n:,}" for origin, n in sorted(night.moved[name].items())) or "none"
         print(f"    imported MAL ids now on another Trakt id or season, by origin: {moved}")
+        other = {e["myanimelist"]["id"] for n, entries in night.output.items() if n != name for e in entries}
+        elsewhere = set(change.removed) & other
+        silent = len((set(change.removed) - elsewhere) & night.answered[name])
+        print(
+            f"    removed that Trakt still answers and nothing contradicts: {silent:,}; mapped in the other file"
+            f" tonight (upstream or discovery maps the MAL id as a {'movie' if name == 'tv_ex.json' else 'show'}):"
+            f" {len(elsewhere):,}"
+        )
         if change.removed:
             why = Counter(
                 night.dropped_rule.get(mal_id, "not proposed (sources do not name it)") for mal_id in change.removed
@@ -315,6 +360,24 @@ def write_subset(world: World, every: int, folder: Path) -> World:
     return part
 
 
+def print_sample(night: Night, world: World, size: int, seed: int) -> None:
+    """``size`` entries the night published for MAL ids the imported files lack, drawn at random, with evidence."""
+    before = {e["myanimelist"]["id"] for kind in KINDS for e in read(world.output, OUTPUT_FILE[kind])}
+    new = [e for entries in night.output.values() for e in entries if e["myanimelist"]["id"] not in before]
+    print(f"\nnewly published (MAL ids the imported files lack): {len(new):,}; {size} drawn at random (seed {seed}):")
+    print("| MAL id | MAL title | Trakt | season / episodes | evidence |")
+    print("| --- | --- | --- | --- | --- |")
+    for entry in sorted(random.Random(seed).sample(new, min(size, len(new))), key=lambda e: e["myanimelist"]["id"]):
+        trakt = entry["trakt"]
+        where = (
+            "movie" if trakt["type"] == "movies" else f"S{(trakt['season'] or {}).get('number')} / {trakt['episodes']}"
+        )
+        print(
+            f"| {entry['myanimelist']['id']} | {entry['myanimelist']['title']} | {trakt['title']} ({trakt['id']},"
+            f" {trakt['slug']}) | {where} | {night.evidence.get(entry['myanimelist']['id'], entry['origin'])} |"
+        )
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--fixtures", type=Path, default=shared_fixtures.DEFAULT)
@@ -323,6 +386,8 @@ def main(argv: Iterable[str] | None = None) -> int:
         "--write-subset", type=Path, metavar="DIR", help="write the test's subset there, then measure it"
     )
     parser.add_argument("--every", type=int, default=20)
+    parser.add_argument("--sample", type=int, default=20, help="newly published entries to print, drawn at random")
+    parser.add_argument("--seed", type=int, default=21)
     args = parser.parse_args(list(argv) if argv is not None else None)
     shared_fixtures.require(args.fixtures, parser, "--fixtures")
     logging.disable(logging.WARNING)
@@ -334,7 +399,15 @@ def main(argv: Iterable[str] | None = None) -> int:
     for title, night in results.items():
         report(title, night)
     real = results.pop("real first night")
+    published = {e["myanimelist"]["id"]: e for e in real.output[OUTPUT_FILE["shows"]]}
+    print("\nlong runners consumers read today, after the real night:")
+    for mal_id, title in NAMED.items():
+        entry = published.get(mal_id)
+        where = "NOT PUBLISHED" if entry is None else f"{entry['origin']}, Trakt {entry['trakt']['id']} {place(entry)}"
+        print(f"  MAL {mal_id} {title}: {where}")
+    print_sample(real, world, args.sample, args.seed)
     ok = real.refused is None and all(night.refused for night in results.values())
+    ok = ok and (args.write_subset is not None or all(mal_id in published for mal_id in NAMED))
     print(f"\nthe real night publishes and both outages are refused: {'yes' if ok else 'NO'}")
     storm = [record for record in real.summary["corrections"] if record["kind"] == "continuation"]
     published = real.refused is None  # the night's corrections (none on a small subset) are in what it published

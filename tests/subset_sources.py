@@ -49,10 +49,10 @@ def choose(full: Path) -> set[int]:
     tv = json.loads((UPSTREAM / "tv.json").read_text())
     movies = json.loads((UPSTREAM / "movies.json").read_text())
     mapped = {e["mal_id"] for e in tv} | {e["mal_id"] for e in movies}
-    found = rules.propose(rules.join(lists, ids, mapping), mapped=mapped, shows_taken={}, movies_taken={})
+    found = rules.propose(rules.join(lists, ids, mapping), mapped=mapped, movies_taken={})
     chosen = set(PICKED)
     chosen |= set(sorted(found.shows)[::NEW_SHOWS_EVERY]) | set(sorted(found.movies)[::NEW_MOVIES_EVERY])
-    everything = rules.propose(rules.join(lists, ids, mapping), mapped=set(), shows_taken={}, movies_taken={})
+    everything = rules.propose(rules.join(lists, ids, mapping), mapped=set(), movies_taken={})
     overlap = sorted(set(everything.shows) & mapped) + sorted(set(everything.movies) & mapped)
     chosen |= set(overlap[::OVERLAP_EVERY])
     by_rule: dict[str, list[int]] = defaultdict(list)

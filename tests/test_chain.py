@@ -78,11 +78,16 @@ def test_full_real_lists_end_to_end(
         found = {(c.mal_id, c.trakt_id) for c in discovery.of_kind(kind)}  # type: ignore[arg-type]
         assert discovered[kind] and {(e["myanimelist"]["id"], e["trakt"]["id"]) for e in discovered[kind]} <= found
         assert not {e["myanimelist"]["id"] for e in discovered[kind]} & upstream_ids
-    # A discovered show is never a split cour: its season is one Trakt's seasons answer has.
+    # A discovered show is on a season Trakt's seasons answer has: the season itself, or for a continuation
+    # cour a split cour inside it from the episode its offset says.
     for entry in discovered["shows"]:
-        assert not entry["trakt"]["is_split_cour"]
         numbers = {s["number"] for s in fake_full.seasons[entry["trakt"]["id"]]}
-        assert entry["trakt"]["season"]["number"] in numbers
+        episodes = entry["trakt"]["episodes"]
+        assert episodes["season"] in numbers
+        if entry["trakt"]["is_split_cour"]:
+            assert entry["trakt"]["season"] is None and episodes["offset"] > 0
+        else:
+            assert entry["trakt"]["season"]["number"] == episodes["season"] and episodes["offset"] == 0
     # The fake's [], several results, wrong types and missing seasons each dropped a candidate.
     rules_seen = {d["rule"] for d in discovery.dropped}
     assert {"search-several", "search-wrong-type", "season-missing", "shared-season"} <= rules_seen

@@ -209,14 +209,18 @@ def test_upstream_and_overrides_always_win_over_discovery(workdir: Path, fake: F
 
 
 def test_a_season_upstream_holds_on_trakt_is_taken(workdir: Path, fake: FakeTrakt) -> None:
-    """The search finds Trakt show 500, whose season 1 upstream already gives another MAL id."""
+    """The search finds Trakt show 500, whose season 1 upstream already gives another MAL id: enrich drops it,
+    after the night's corrections (none here), on the same show, season and episodes."""
     add_beet(fake, 1)
     fake.movies[20] = movie(20)
     write_upstream(workdir, [tv_entry(77, 500, season=1)], [movie_entry(2, 20)])
     write_sources(workdir, {BEET})
-    discovery = run_discover(fake)
-    assert discovery.candidates == []
-    assert dropped(discovery)[BEET] == ("season-taken", "Trakt show 500 season 1 is MAL [77]'s")
+    assert [c.mal_id for c in run_discover(fake).candidates] == [BEET]
+    summary = run_enrich(fake)
+    assert [e["myanimelist"]["id"] for e in read(workdir, "tv_ex.json")] == [77]
+    assert [(d["mal_id"], d["reason"]) for d in summary["discovered_dropped"]] == [
+        (BEET, "season-taken: S1+0 is MAL [77]'s")
+    ]
 
 
 def test_a_broken_source_skips_the_night_and_keeps_what_was_discovered(

@@ -41,7 +41,7 @@ def proposals() -> rules.Proposals:
         anime_ids.parse((FILMS / anime_ids.FILE).read_bytes()),
         shinkro.parse((FILMS / shinkro.FILE).read_bytes()),
     )
-    return rules.propose(joined, mapped=set(), shows_taken={}, movies_taken={})
+    return rules.propose(joined, mapped=set(), movies_taken={})
 
 
 @pytest.mark.parametrize(
@@ -100,8 +100,9 @@ def test_a_film_filed_as_a_special_is_confirmed_by_search_and_published(workdir:
     assert list(found) == [GHOST] and found[GHOST].trakt_id == 700
     assert found[GHOST].evidence == f"AniDB 61: IMDb {GHOST_IMDB}, filed as a special of TVDB 73749"
     assert f"/search/imdb/{GHOST_IMDB}?type=movie" in searched(fake)
-    assert all("type=movie" in path for path in searched(fake))  # the type is always asked for
-    assert all(c.kind == "movies" for c in discovery.candidates)
+    films = [path for path in searched(fake) if "type=show" not in path]  # the world's shows are searched too
+    assert films and all("type=movie" in path for path in films)  # the type is always asked for
+    assert GHOST not in {c.mal_id for c in discovery.of_kind("shows")}
     assert discovery.counts["films_filed_as_specials"] == 5  # 43, 31, 32, 1252, 883
     assert discovery.counts["films_filed_as_specials_discovered"] == 1
     text = render_discovery(discovery, {})

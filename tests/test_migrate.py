@@ -15,7 +15,9 @@ import pytest
 from pipeline import migrate
 from pipeline.checks import validate_outputs
 from pipeline.enrich import Options, enrich
+from pipeline.evidence import shared_seasons
 from pipeline.models import Mapping
+from pipeline.sources.catalog import load_joined
 from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config
 
@@ -117,6 +119,35 @@ def test_two_mal_ids_on_one_season_are_held_back_unless_upstream_maps_them(
         " season 4 with MAL 38524; upstream tv.json maps MAL 38524 there"
     ) in report
     assert "MAL 38524 'Shingeki" not in report
+
+
+def test_mal_ids_the_sources_place_at_distinct_episodes_of_a_shared_season_come_back(
+    workdir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Attack on Titan's final chapters (MAL 51535) share Trakt season 4 with MAL 38524, which upstream maps
+    there; Anime-Lists places 51535 from episode 29 of TMDB season 4 (offset 28) and 38524 elsewhere, so 51535
+    comes back as a split cour with its episodes; Megami Kouhosei (887, 888), which the sources do not place,
+    stays held back."""
+    sources = Path(__file__).resolve().parent / "fixtures" / "later-seasons" / "sources"
+    assert run("--sources", str(sources)) == 0
+    report = capsys.readouterr().out
+    assert "shared a Trakt season: placed at the sources' distinct episode offset: 1 (MAL 51535)" in report
+    assert "MAL 51535 'Shingeki" not in report and "MAL 887 'Megami Kouhosei Special Curriculum': shares" in report
+    entry = next(e for e in load(workdir / "output", "tv_ex.json") if e["myanimelist"]["id"] == 51535)
+    assert (entry["trakt"]["is_split_cour"], entry["trakt"]["season"]) == (True, None)
+    assert (entry["trakt"]["episodes"], entry["origin"]) == ({"season": 4, "offset": 28}, "imported")
+
+
+def test_shared_seasons_come_back_only_at_distinct_offsets() -> None:
+    """Synduality Noir parts 1 and 2 (MAL 53026, 56731: TMDB 210181 season 1 at offsets 0 and 12), real rows."""
+    sources = Path(__file__).resolve().parent / "fixtures" / "later-seasons" / "sources"
+    joined, warnings = load_joined(sources)
+    assert warnings == []
+    assert shared_seasons.come_back(210181, 1, [53026, 56731], [], joined) == {53026: 0, 56731: 12}
+    assert shared_seasons.come_back(210181, 1, [53026, 56731], [53026], joined) == {56731: 12}
+    assert shared_seasons.come_back(210181, 1, [53026, 56731, 1], [1], joined) == {56731: 12}  # 1 holds offset 0
+    assert shared_seasons.come_back(210181, 2, [53026, 56731], [], joined) == {}  # not the season they are in
+    assert shared_seasons.come_back(999, 1, [53026, 56731], [], joined) == {}  # not the show they are on
 
 
 def to_spec_layout(entries: list[dict[str, Any]]) -> None:

@@ -83,7 +83,11 @@ def test_the_subset_is_representative() -> None:
 def test_first_night_after_the_import_publishes_without_allow_shrink(
     workdir: Path, trakt: FakeTrakt, imported: dict[str, bytes]
 ) -> None:
-    """Predecessor entries nobody maps are removed and reported; nothing else is lost; the next night is quiet."""
+    """Predecessor entries nobody maps are removed and reported; nothing else is lost; the next night is quiet.
+
+    The predecessor's raw files carry no ``origin``, so their entries count as upstream's, whose own source
+    took them back; the import's entries (``"origin": "imported"``) stay instead (tests/test_first_night.py).
+    """
     summary = enrich.enrich(make_config(trakt), QUIET)
     shows, movies = summary["changes"]["shows"], summary["changes"]["movies"]
     assert shows["removed"] == unmapped(WORLD, "shows")  # 6 of 270 (2.2%): under the 10% limit

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,6 @@ def propose(mapped: set[int] | None = None, **taken: Any) -> rules.Proposals:
     return rules.propose(
         joined(),
         mapped=mapped or set(),
-        shows_taken=taken.get("shows_taken", {}),
         movies_taken=taken.get("movies_taken", {}),
     )
 
@@ -65,11 +65,9 @@ def test_mapped_mal_ids_are_never_proposed_whatever_their_kind() -> None:
 @pytest.mark.parametrize(
     ("mal_id", "rule", "detail"),
     [
-        (20, "absolute-numbering", "AniDB 239 is numbered absolutely"),  # Naruto
         (44, "season-0", "AniDB 73 is a special (season 0)"),
-        (3025, "no-season", "AniDB 1826 has no TMDB or TVDB season"),
-        (57466, "numberings-disagree", "TMDB 91768 season 2, TVDB 366263 season 1, Anime-IDs TVDB 366263 season 1"),
-        (446, "shinkro-contradicts", "shinkro says TVDB 72922 season 2, Anime-Lists TVDB 72922 season 3"),
+        (3025, "unconfirmed-show", "Anime-Lists TVDB None, Anime-IDs TVDB None, shinkro no entry"),
+        (309, "shinkro-contradicts", "shinkro says TVDB 120351, Anime-Lists TVDB 189011"),
         (3868, "type-conflict", "Anime-Lists says show, shinkro says movie"),
         (4382, "several-mal-ids", "AniDB 6367 (Suzumiya Haruhi no Yuuutsu (2009)) also names MAL 849"),
         (849, "several-anidb-entries", "on AniDB entries 3651, 6367"),
@@ -86,9 +84,9 @@ def test_each_rule_drops_its_real_row(mal_id: int, rule: str, detail: str) -> No
     assert (dropped.rule, dropped.detail) == (rule, detail)
 
 
-def test_shinkro_spreading_the_episodes_over_several_seasons_contradicts() -> None:
-    """Trigun Stampede (MAL 52093, tests/fixtures/rules/): shinkro names Anime-Lists' own TVDB id and season,
-    but maps its episodes over several TVDB seasons (``useMapping``): no single season to publish."""
+def test_shinkro_spreading_the_episodes_over_several_seasons_of_the_same_show_confirms_it() -> None:
+    """Trigun Stampede (MAL 52093, tests/fixtures/rules/): shinkro names Anime-Lists' own TVDB id, with its
+    episodes over several TVDB seasons (``useMapping``): the same show, so TMDB's season 1 is the claim."""
     rows = Path(__file__).parent / "fixtures" / "rules"
     joined = rules.join(
         anime_lists.parse((rows / anime_lists.FILE).read_bytes()),
@@ -97,18 +95,42 @@ def test_shinkro_spreading_the_episodes_over_several_seasons_contradicts() -> No
     )
     mapping = joined[52093].shinkro
     assert mapping is not None and (mapping.tvdb_id, mapping.tvdb_season, mapping.uses_mapping) == (421378, 1, True)
-    found = rules.propose(joined, mapped=set(), shows_taken={}, movies_taken={})
-    assert 52093 not in found.shows
-    dropped = dropped_by(found, 52093)
-    assert (dropped.rule, dropped.detail) == (
-        "shinkro-contradicts",
-        "shinkro says TVDB 421378 season 1 (several seasons), Anime-Lists TVDB 421378 season 1",
+    found = rules.propose(joined, mapped=set(), movies_taken={})
+    assert found.shows[52093].place == (204266, 1, 0)
+
+
+def test_tmdb_numbering_is_the_claim_where_tvdb_numbers_the_season_otherwise() -> None:
+    """Honzuki no Gekokujou (MAL 57466): TMDB 91768 season 2, TVDB season 1; Weiss Kreuz Gluehen (MAL 446):
+    TMDB season 3, shinkro TVDB season 2 of the same TVDB show. Trakt numbers like TMDB: both are claimed."""
+    found = propose()
+    assert found.shows[57466].place == (91768, 2, 0)
+    assert found.shows[446].place == (34165, 3, 0)
+
+
+def test_long_runners_numbered_absolutely_alone_on_their_show_are_the_whole_show() -> None:
+    """Naruto (MAL 20), One Piece (MAL 21): ``tmdbseason="a"``, one AniDB entry on the TMDB show: S1 from episode 1."""
+    found = propose()
+    for mal_id, tmdb in ((20, 46260), (21, 37854)):
+        claim = found.shows[mal_id]
+        assert (claim.place, claim.absolute) == ((tmdb, 1, 0), True)
+
+
+def test_absolute_numbering_on_a_show_other_entries_share_is_dropped() -> None:
+    """Naruto's row beside a second AniDB entry on its TMDB show: its absolute numbering is not the whole show."""
+    naruto = joined()[20]
+    second = dataclasses.replace(naruto.lists[0], anidb_id=999_999, tmdb_absolute=False, tmdb_season=2)
+    other = rules.Joined(mal_id=999_999, lists=(second,), ids=(), shinkro=None)
+    found = rules.propose({20: naruto, 999_999: other}, mapped={999_999}, movies_taken={})
+    assert 20 not in found.shows
+    assert (dropped_by(found, 20).rule, dropped_by(found, 20).detail) == (
+        "absolute-numbering",
+        "AniDB 239 is numbered absolutely on TMDB 46260, shared",
     )
 
 
-def test_absolute_numbering_and_specials_are_never_defaulted_to_a_season() -> None:
+def test_specials_are_never_defaulted_to_a_season() -> None:
     found = propose()
-    for mal_id in (20, 21, 44, 49):  # Naruto, One Piece, two specials
+    for mal_id in (44, 49):  # two specials
         assert mal_id not in found.shows
 
 
@@ -117,16 +139,6 @@ def test_shared_seasons_and_type_conflicts_go_to_the_review_queue() -> None:
     review = {d.mal_id for d in found.dropped if d.review}
     assert {62, 2595, 14827, 4382, 3868, 1368, 10703} <= review
     assert 20 not in review and 44 not in review
-
-
-def test_a_season_another_mal_id_holds_is_taken() -> None:
-    """No second MAL id on one show season: the upstream holder wins; the holder itself is no conflict."""
-    taken = propose(shows_taken={(43276, 1): frozenset({999_999})})
-    assert 8 not in taken.shows
-    assert dropped_by(taken, 8).rule == "season-taken"
-    assert dropped_by(taken, 8).detail == "TMDB 43276 season 1 is already MAL 999999's"
-    assert 8 in propose(shows_taken={(43276, 1): frozenset({8})}).shows
-    assert 8 in propose(shows_taken={(43276, 2): frozenset({999_999})}).shows
 
 
 def test_a_movie_another_mal_id_holds_is_taken() -> None:

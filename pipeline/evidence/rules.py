@@ -10,14 +10,25 @@ Rule names, as the report shows them:
 - ``several-anidb-entries``: one MAL id is on several AniDB entries
 - ``type-conflict``: the sources disagree on show or movie (to review)
 - ``no-tmdb-id``: a show with no TMDB tv id, or a movie with neither a TMDB movie id nor one IMDb id
-- ``absolute-numbering``, ``season-0``, ``no-season``: no season >= 1 to map to
-- ``numberings-disagree``: TMDB season != TVDB season, or Anime-IDs' TVDB id/season differs
-- ``shinkro-contradicts``: the MAL-keyed source names another TVDB id or season (or several seasons)
+- ``absolute-numbering``: numbered absolutely (``tmdbseason="a"``) on a TMDB show other AniDB entries
+  share; alone on its show, the MAL id is the whole show, a long runner from season 1 episode 1
+- ``season-0``, ``no-season``: no TMDB season >= 1 to map to
+- ``unconfirmed-show``: no source but Anime-Lists names its TVDB show (Anime-IDs' and shinkro's TVDB ids
+  differ from it, or it has none), so nothing independent confirms the show
+- ``shinkro-contradicts``: the MAL-keyed source names another TVDB show
 - ``ids-disagree``: a movie's sources name different IMDb ids, or several TMDB movie ids
-- ``season-taken`` / ``movie-taken``: another MAL id (upstream, override) is on that show season / movie
-- ``shared-season`` / ``shared-movie``: two discovered MAL ids on one show season / movie (to review)
+- ``movie-taken``: another MAL id (upstream, override) is on that movie
+- ``season-taken``: another MAL id is on that show, season and episodes after the night's corrections
+  (decided by enrich, ``pipeline.evidence.taken``)
+- ``shared-season`` / ``shared-movie``: two discovered MAL ids on one show season and episodes / movie (to review)
 - ``search-empty``, ``search-several``, ``search-wrong-type``, ``search-failed``: Trakt's search answer
 - ``season-missing``: Trakt's seasons of the show lack the season (never published as a split cour)
+- ``offset-beyond-episode-count``: a continuation cour's offset is past the season's episode count on Trakt
+
+Anime-Lists' TMDB numbering (``tmdbtv``, ``tmdbseason``, ``tmdboffset``) is the claim, since Trakt
+numbers seasons like TMDB; a TVDB season that differs from it is no disagreement (TVDB numbers later
+seasons its own way). A claim with ``tmdboffset`` > 0 is a continuation cour: a split cour inside that
+TMDB season from episode offset + 1.
 
 Films filed as specials (``film-filed-as-special``, counted in the report): Anime-Lists files many
 films as specials of a TVDB series (season 0) or as a season of a TMDB show that shinkro calls a movie.
@@ -42,7 +53,16 @@ from pipeline.sources.shinkro import ShinkroRow
 ShowKey = tuple[int, int]  # (show id, season number); the show id is a TMDB id or a Trakt id
 REVIEW_RULES = frozenset({"several-mal-ids", "type-conflict", "shared-season", "shared-movie"})
 # Rules that drop a claim on Trakt's answer: a Trakt incident makes them drop what they would keep.
-TRAKT_RULES = frozenset({"search-empty", "search-several", "search-wrong-type", "search-failed", "season-missing"})
+TRAKT_RULES = frozenset(
+    {
+        "search-empty",
+        "search-several",
+        "search-wrong-type",
+        "search-failed",
+        "season-missing",
+        "offset-beyond-episode-count",
+    }
+)
 SHINKRO_MOVIE_TYPES = frozenset({"movie"})
 SHINKRO_SHOW_TYPES = frozenset({"tv", "ona"})
 
@@ -57,6 +77,13 @@ class ShowClaim:
     tmdb_id: int
     tvdb_id: int | None
     season: int
+    offset: int = 0  # > 0: a continuation cour, from episode offset + 1 of the season
+    absolute: bool = False  # a long runner numbered absolutely: the whole show, from season 1 episode 1
+
+    @property
+    def place(self) -> tuple[int, int, int]:
+        """(TMDB show, season, offset): where its episodes are."""
+        return self.tmdb_id, self.season, self.offset
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -147,8 +174,21 @@ def _filed_as_special(row: AnimeListsRow) -> str:
     return ""
 
 
-def classify(item: Joined) -> ShowClaim | MovieClaim | Dropped:
-    """The claim one MAL id's sources support, or the first rule that drops it."""
+def whole_shows(joined: Mapping[int, Joined]) -> frozenset[int]:
+    """The TMDB shows one AniDB entry alone names outside specials: numbered absolutely, it is the whole show."""
+    entries: dict[int, set[int]] = defaultdict(set)
+    for item in joined.values():
+        for row in item.lists:
+            if row.tmdb_tv is not None and row.tmdb_season != 0:
+                entries[row.tmdb_tv].add(row.anidb_id)
+    return frozenset(tmdb for tmdb, anidb_ids in entries.items() if len(anidb_ids) == 1)
+
+
+def classify(item: Joined, whole: frozenset[int] = frozenset()) -> ShowClaim | MovieClaim | Dropped:
+    """The claim one MAL id's sources support, or the first rule that drops it.
+
+    ``whole``: the TMDB shows a single AniDB entry covers (``whole_shows``), where absolute numbering is a long runner.
+    """
     mal_id = item.mal_id
     anidb = ", ".join(str(row.anidb_id) for row in item.ids)
     if len(item.ids) > 1:
@@ -177,36 +217,30 @@ def classify(item: Joined) -> ShowClaim | MovieClaim | Dropped:
         return _movie(item, row, ids_row, filed_as=special)
     if kind == "movies":
         return _movie(item, row, ids_row)
-    return _show(item, row, ids_row)
+    return _show(item, row, ids_row, whole)
 
 
-def _show(item: Joined, row: AnimeListsRow, ids_row: AnimeIdsRow) -> ShowClaim | Dropped:
+def _show(item: Joined, row: AnimeListsRow, ids_row: AnimeIdsRow, whole: frozenset[int]) -> ShowClaim | Dropped:
     def drop(rule: str, detail: str) -> Dropped:
         return Dropped(mal_id=item.mal_id, kind="shows", rule=rule, detail=detail)
 
     if row.tmdb_tv is None:
         return drop("no-tmdb-id", f"AniDB {row.anidb_id} has no TMDB tv id")
-    if row.tmdb_absolute or row.tvdb_absolute or ids_row.tvdb_absolute:
-        return drop("absolute-numbering", f"AniDB {row.anidb_id} is numbered absolutely")
-    if row.tmdb_season is None or row.tvdb_season is None:
-        return drop("no-season", f"AniDB {row.anidb_id} has no TMDB or TVDB season")
-    if row.tmdb_season == 0 or row.tvdb_season == 0:
+    if row.tmdb_absolute and row.tmdb_tv not in whole:
+        return drop("absolute-numbering", f"AniDB {row.anidb_id} is numbered absolutely on TMDB {row.tmdb_tv}, shared")
+    if not row.tmdb_absolute and row.tmdb_season is None:
+        return drop("no-season", f"AniDB {row.anidb_id} has no TMDB season")
+    if row.tmdb_season == 0:
         return drop("season-0", f"AniDB {row.anidb_id} is a special (season 0)")
-    if row.tmdb_season != row.tvdb_season or (ids_row.tvdb_id, ids_row.tvdb_season) != (row.tvdb_id, row.tvdb_season):
-        return drop(
-            "numberings-disagree",
-            f"TMDB {row.tmdb_tv} season {row.tmdb_season}, TVDB {row.tvdb_id} season {row.tvdb_season},"
-            f" Anime-IDs TVDB {ids_row.tvdb_id} season {ids_row.tvdb_season}",
-        )
     shinkro = item.shinkro
-    if shinkro is not None and (
-        shinkro.uses_mapping or (shinkro.tvdb_id, shinkro.tvdb_season) != (row.tvdb_id, row.tvdb_season)
-    ):
+    if shinkro is not None and shinkro.tvdb_id is not None and shinkro.tvdb_id != row.tvdb_id:
+        return drop("shinkro-contradicts", f"shinkro says TVDB {shinkro.tvdb_id}, Anime-Lists TVDB {row.tvdb_id}")
+    confirmed = ids_row.tvdb_id == row.tvdb_id or (shinkro is not None and shinkro.tvdb_id == row.tvdb_id)
+    if row.tvdb_id is None or not confirmed:
         return drop(
-            "shinkro-contradicts",
-            f"shinkro says TVDB {shinkro.tvdb_id} season {shinkro.tvdb_season}"
-            + (" (several seasons)" if shinkro.uses_mapping else "")
-            + f", Anime-Lists TVDB {row.tvdb_id} season {row.tvdb_season}",
+            "unconfirmed-show",
+            f"Anime-Lists TVDB {row.tvdb_id}, Anime-IDs TVDB {ids_row.tvdb_id},"
+            f" shinkro {'TVDB ' + str(shinkro.tvdb_id) if shinkro else 'no entry'}",
         )
     return ShowClaim(
         mal_id=item.mal_id,
@@ -214,7 +248,9 @@ def _show(item: Joined, row: AnimeListsRow, ids_row: AnimeIdsRow) -> ShowClaim |
         anidb_id=row.anidb_id,
         tmdb_id=row.tmdb_tv,
         tvdb_id=row.tvdb_id,
-        season=row.tmdb_season,
+        season=1 if row.tmdb_absolute else (row.tmdb_season or 0),
+        offset=0 if row.tmdb_absolute else row.tmdb_offset,
+        absolute=row.tmdb_absolute,
     )
 
 
@@ -243,29 +279,25 @@ def propose(
     joined: Mapping[int, Joined],
     *,
     mapped: frozenset[int] | set[int],
-    shows_taken: Mapping[ShowKey, frozenset[int]],
     movies_taken: Mapping[int, frozenset[int]],
 ) -> Proposals:
     """Claims for the MAL ids not in ``mapped``, by the rules above.
 
-    ``shows_taken`` is (TMDB show id, season) -> the MAL ids upstream/overrides put there, as far as
-    the published files tell; ``movies_taken`` is TMDB movie id -> MAL ids likewise. A claim landing
-    where another MAL id is dropped.
+    ``movies_taken`` is TMDB movie id -> the MAL ids upstream/overrides put there, as far as the
+    published files tell; a movie claim landing on another MAL id's movie is dropped. A show claim on
+    another MAL id's season is decided later, on the episodes, after the night's corrections (enrich).
     """
     found = Proposals()
+    whole = whole_shows(joined)
     for mal_id in sorted(joined):
         if mal_id in mapped:
             found.already_mapped += 1
             continue
-        claim = classify(joined[mal_id])
+        claim = classify(joined[mal_id], whole)
         if isinstance(claim, Dropped):
             found.dropped.append(claim)
-        elif isinstance(claim, ShowClaim):
-            others = shows_taken.get((claim.tmdb_id, claim.season), frozenset()) - {mal_id}
-            if others:
-                found.dropped.append(_taken(claim.mal_id, "shows", "season-taken", others, claim))
-            else:
-                found.shows[mal_id] = claim
+        elif isinstance(claim, ShowClaim):  # a season another MAL id holds is decided after the corrections
+            found.shows[mal_id] = claim
         else:
             others = movies_taken.get(claim.tmdb_id, frozenset()) - {mal_id} if claim.tmdb_id else frozenset()
             if others:
@@ -284,17 +316,18 @@ def _taken(mal_id: int, kind: Literal["shows", "movies"], rule: str, others: Ite
 
 def _drop_shared(found: Proposals) -> None:
     """Two proposals on one show season (or one movie): neither is published; both go to review."""
-    seasons: dict[ShowKey, list[int]] = defaultdict(list)
+    seasons: dict[tuple[int, int, int], list[int]] = defaultdict(list)
     for claim in found.shows.values():
-        seasons[claim.tmdb_id, claim.season].append(claim.mal_id)
+        seasons[claim.place].append(claim.mal_id)
     movies: dict[object, list[int]] = defaultdict(list)
     for movie in found.movies.values():
         movies[movie.tmdb_id or movie.imdb_id].append(movie.mal_id)
-    for (tmdb_id, season), mal_ids in seasons.items():
+    for (tmdb_id, season, offset), mal_ids in seasons.items():
         if len(mal_ids) > 1:
             for mal_id in mal_ids:
                 del found.shows[mal_id]
-                detail = f"TMDB {tmdb_id} season {season} is claimed by MAL {', '.join(map(str, mal_ids))}"
+                where = f"TMDB {tmdb_id} season {season}" + (f" from episode {offset + 1}" if offset else "")
+                detail = f"{where} is claimed by MAL {', '.join(map(str, mal_ids))}"
                 found.dropped.append(Dropped(mal_id=mal_id, kind="shows", rule="shared-season", detail=detail))
     for movie_id, mal_ids in movies.items():
         if len(mal_ids) > 1:

@@ -8,8 +8,10 @@ opinion); shinkro, keyed by MAL id, gives TVDB id, season and start episode: the
 ``judge`` turns them, with the Trakt show's TMDB id and its seasons (``?extended=full``: episode
 counts), into a ``Verdict``: the season to publish, ``episodes`` and, only on strong evidence, a
 correction of upstream's season. Strong means all of: the sources name the Trakt show (Anime-Lists'
-TMDB tv id is the show's), they agree with each other (TMDB = TVDB numbering, shinkro the same TVDB
-id, season and offset), Trakt lists the season, and the offset is inside its episode count. The last
+TMDB tv id is the show's), an independent source confirms the show (Anime-IDs' or shinkro's TVDB id is
+Anime-Lists' and shinkro names no other, nor another season or offset in TVDB's numbering; TMDB's
+numbering is the claim, a TVDB season that differs from it is no disagreement), Trakt lists the
+season, and the offset is inside its episode count. The last
 condition, that no other MAL id ends up on the same season and episodes, needs every verdict:
 ``collisions`` applies it. Anything weaker leaves the mapping as it is; a disagreement is queued for
 review with its evidence.
@@ -56,14 +58,20 @@ class Claim:
     tvdb_season: int | None
     tvdb_offset: int
     shinkro: tuple[int | None, int | None, int] | None  # (TVDB id, season, offset), None when it lacks the MAL id
+    ids_tvdb: int | None = None  # Anime-IDs' TVDB id for the AniDB entry
+    shinkro_tvdb: int | None = None  # shinkro's TVDB id, also when it spreads the episodes over several seasons
 
     def agrees(self) -> bool:
-        """Both numberings of Anime-Lists and shinkro name the same season and offset."""
-        return (
-            self.tmdb_season == self.tvdb_season
-            and self.tmdb_offset == self.tvdb_offset
-            and self.shinkro == (self.tvdb_id, self.tvdb_season, self.tvdb_offset)
-        )
+        """An independent source names Anime-Lists' TVDB show, none names another, and shinkro, in TVDB's
+        numbering, says what Anime-Lists' TVDB numbering says (season and offset).
+
+        Trakt numbers seasons like TMDB, so TMDB's season and offset are the claim; a TVDB numbering that
+        differs from them (TVDB's season 17 for TMDB's season 2) is no disagreement (issue 21).
+        """
+        if self.tvdb_id is None or (self.shinkro_tvdb is not None and self.shinkro_tvdb != self.tvdb_id):
+            return False
+        confirmed = self.tvdb_id in (self.ids_tvdb, self.shinkro_tvdb)
+        return confirmed and self.shinkro in (None, (self.tvdb_id, self.tvdb_season, self.tvdb_offset))
 
     def describe(self) -> str:
         found = (
@@ -111,6 +119,8 @@ def claim(joined: Joined | None) -> Claim | None:
         shinkro=None
         if mapped is None or mapped.uses_mapping
         else (mapped.tvdb_id, mapped.tvdb_season, mapped.episode_offset),
+        ids_tvdb=joined.ids[0].tvdb_id,
+        shinkro_tvdb=None if mapped is None else mapped.tvdb_id,
     )
 
 
@@ -154,7 +164,7 @@ def judge(
         else SEASON_MISSING
         if number not in listed
         else OFFSET_BEYOND
-        if offset >= (listed[number].episode_count or 0) and offset > 0
+        if not fits(offset, listed[number])
         else None
     )
     if reason is not None:
@@ -164,6 +174,19 @@ def judge(
         return Verdict(season=as_is.season, episodes=episodes if number == season else as_is.episodes)
     kind: Correction = "special" if 0 in (number, season) else "continuation" if offset else "shifted"
     return Verdict(season=None if offset else number, episodes=episodes, correction=kind, evidence=evidence)
+
+
+def fits(offset: int, season: Season) -> bool:
+    """An offset fits a Trakt season when episodes remain after it (an unknown count fits an offset of 0 only)."""
+    return offset == 0 or offset < (season.episode_count or 0)
+
+
+def continuation(season: int, offset: int, seasons: Iterable[Season]) -> Verdict:
+    """A discovered continuation cour: a split cour inside ``season`` from episode ``offset`` + 1, while it fits."""
+    listed = {found.number: found for found in seasons}
+    if season not in listed or not fits(offset, listed[season]):
+        return Verdict(season=None, episodes=None)
+    return Verdict(season=None, episodes=Episodes(season=season, offset=offset))
 
 
 def as_published(
