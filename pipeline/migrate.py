@@ -472,7 +472,12 @@ def report(migration: Migration, output_dir: Path) -> str:
     lines += ["", "Held back (not carried over):", ""]
     notes = [note for found in migration.files.values() for note in sorted(found.held_back, key=lambda n: n.position)]
     lines += [f"- {note}" for note in notes] or ["- none"]
-    lines += ["", "Against the upstream lists (a first nightly without discovery keeps only what upstream lists):", ""]
+    lines += [
+        "",
+        "Against the upstream lists (upstream's row wins where it has one; an entry it does not list stays,"
+        " origin imported, while Trakt answers for it):",
+        "",
+    ]
     for name, (listed, unlisted) in upstream_counts(migration).items():
         lines.append(f"- `{name}`: {listed:,} listed upstream, {unlisted:,} not (the predecessor's own search)")
     return "\n".join(lines) + "\n"

@@ -82,6 +82,7 @@ NAMED = [
     (50602, 3, (1, 15)),  # Spy x Family Part 2: the README's example, S01E15
     (50265, 12, (1, 12)),  # Spy x Family: its map ends where Part 2 starts
     (53887, 1, (2, 1)),  # Spy x Family Season 2
+    (53998, 1, (2, 14)),  # Bleach TYBW part 2: Trakt's S2 from episode 14 (TMDB's numbering; TVDB's is S17)
 ]
 
 
@@ -313,12 +314,17 @@ def test_a_night_without_the_sources_keeps_the_maps_and_ids_published_before(wor
 
 
 def test_the_report_says_why_an_entry_has_no_map(world: Any) -> None:
-    """Ketsubetsu-tan has no episodes tonight (its sources' numberings disagree): counted as no-episodes."""
+    """Ketsubetsu-tan on a Trakt that lists neither its season (S2) nor upstream's (S3): no episodes, no map,
+    counted as no-episodes."""
     fake, workdir = world
+    fake.seasons[30850] = [season for season in fake.seasons[30850] if season["number"] not in (2, 3)]
     summary, entries = run(fake, workdir)
-    assert entries[53998]["trakt"]["episode_map"] is None
-    assert summary["no_episode_map"] == {"no-episodes": 1}
-    assert "Without an episode map: `no-episodes` 1." in report.render(summary)
+    on_tybw = [
+        entry for entry in entries.values() if entry["trakt"]["id"] == 30850 and entry["trakt"]["season"] is None
+    ]
+    assert entries[53998] in on_tybw and all(entry["trakt"]["episode_map"] is None for entry in on_tybw)
+    assert summary["no_episode_map"] == {"no-episodes": len(on_tybw)}
+    assert f"Without an episode map: `no-episodes` {len(on_tybw)}." in report.render(summary)
 
 
 def test_sailor_moon_crystal_on_a_trakt_that_keeps_both_arcs_in_s1_stops_at_14_and_is_queued(world: Any) -> None:

@@ -121,6 +121,14 @@ def test_two_mal_ids_on_one_season_are_held_back_unless_upstream_maps_them(
     assert "MAL 38524 'Shingeki" not in report
 
 
+def later_seasons_sources(folder: Path) -> Path:
+    """A copy of tests/fixtures/later-seasons/sources/ in ``folder``: reading the sources leaves parsed copies
+    beside them (pipeline.sources.parsed), which must not land in the checkout."""
+    copy = folder / "later-seasons-sources"
+    shutil.copytree(Path(__file__).resolve().parent / "fixtures" / "later-seasons" / "sources", copy)
+    return copy
+
+
 def test_mal_ids_the_sources_place_at_distinct_episodes_of_a_shared_season_come_back(
     workdir: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -128,7 +136,7 @@ def test_mal_ids_the_sources_place_at_distinct_episodes_of_a_shared_season_come_
     there; Anime-Lists places 51535 from episode 29 of TMDB season 4 (offset 28) and 38524 elsewhere, so 51535
     comes back as a split cour with its episodes; Megami Kouhosei (887, 888), which the sources do not place,
     stays held back."""
-    sources = Path(__file__).resolve().parent / "fixtures" / "later-seasons" / "sources"
+    sources = later_seasons_sources(workdir)
     assert run("--sources", str(sources)) == 0
     report = capsys.readouterr().out
     assert "shared a Trakt season: placed at the sources' distinct episode offset: 1 (MAL 51535)" in report
@@ -138,9 +146,9 @@ def test_mal_ids_the_sources_place_at_distinct_episodes_of_a_shared_season_come_
     assert (entry["trakt"]["episodes"], entry["origin"]) == ({"season": 4, "offset": 28}, "imported")
 
 
-def test_shared_seasons_come_back_only_at_distinct_offsets() -> None:
+def test_shared_seasons_come_back_only_at_distinct_offsets(tmp_path: Path) -> None:
     """Synduality Noir parts 1 and 2 (MAL 53026, 56731: TMDB 210181 season 1 at offsets 0 and 12), real rows."""
-    sources = Path(__file__).resolve().parent / "fixtures" / "later-seasons" / "sources"
+    sources = later_seasons_sources(tmp_path)
     joined, warnings = load_joined(sources)
     assert warnings == []
     assert shared_seasons.come_back(210181, 1, [53026, 56731], [], joined) == {53026: 0, 56731: 12}

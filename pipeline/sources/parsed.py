@@ -37,10 +37,11 @@ PACKAGE = Path(__file__).resolve().parent.parent  # pipeline/
 
 @cache
 def fingerprint() -> str:
-    """The parsers, their records and the schemas: a copy made by other code is parsed again."""
+    """The package's code and the schemas: a copy made by other code (a parser, a record, wherever it lives) is
+    parsed again."""
     digest = hashlib.sha256()
-    for path in sorted([*PACKAGE.glob("sources/*.py"), *PACKAGE.glob("*.py"), *SCHEMAS_DIR.glob("*.json")]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for path in sorted([*PACKAGE.rglob("*.py"), *SCHEMAS_DIR.glob("*.json")]):
+        digest.update(str(path.relative_to(PACKAGE.parent)).encode() + b"\0" + path.read_bytes())
     return digest.hexdigest()
 
 
