@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pipeline.errors import PipelineError
-from pipeline.jsonio import load_json, write_json
-from pipeline.models import Kind, published_mapping
+from pipeline.published.jsonio import load_json, write_json
+from pipeline.published.models import Kind, published_mapping
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from pipeline.evidence.rules import Joined
-from pipeline.models import ANIME_IDS, with_anime_ids
+from pipeline.published.models import ANIME_IDS, with_anime_ids
 
 Ids = dict[str, list[int] | None]
 

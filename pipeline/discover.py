@@ -27,9 +27,9 @@ from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.evidence import rules
 from pipeline.evidence import seasons as evidence
-from pipeline.jsonio import load_json
-from pipeline.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind, SearchHit
 from pipeline.overrides import load_overrides
+from pipeline.published.jsonio import load_json
+from pipeline.published.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind, SearchHit
 from pipeline.sources import upstream
 from pipeline.sources.catalog import load_joined
 from pipeline.trakt.client import Answer, TraktClient, TraktUnavailable, search_path, seasons_path

@@ -19,8 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, changes, crossref, episode_maps, guards, letterboxd, logs
-from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
+from pipeline import candidates, crossref, episode_maps, guards, letterboxd, logs
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.evidence import episode_map as maps
@@ -28,8 +27,12 @@ from pipeline.evidence import overrides as override_evidence
 from pipeline.evidence import retention, taken
 from pipeline.evidence import seasons as evidence
 from pipeline.evidence.rules import Joined
-from pipeline.jsonio import load_json, write_json
-from pipeline.models import (
+from pipeline.overrides import load_overrides
+from pipeline.progress import Progress
+from pipeline.published import changes
+from pipeline.published.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
+from pipeline.published.jsonio import load_json, write_json
+from pipeline.published.models import (
     KINDS,
     META_FILE,
     NOT_FOUND_FILE,
@@ -51,8 +54,6 @@ from pipeline.models import (
     republished,
     show_entry,
 )
-from pipeline.overrides import load_overrides
-from pipeline.progress import Progress
 from pipeline.sources import upstream
 from pipeline.sources.catalog import load_joined
 from pipeline.trakt.client import NO_KEY, Status, TraktClient

@@ -14,7 +14,7 @@ from typing import Any
 from pipeline.evidence import episode_map as maps
 from pipeline.evidence.rules import Joined
 from pipeline.evidence.seasons import Episodes
-from pipeline.models import Mapping, Season, Show, episode_map_of, with_episode_map
+from pipeline.published.models import Mapping, Season, Show, episode_map_of, with_episode_map
 
 
 def outcome(

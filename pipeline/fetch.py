@@ -20,8 +20,8 @@ from pipeline.budget import Budget
 from pipeline.config import Config, load_config
 from pipeline.download import download
 from pipeline.errors import PipelineError
-from pipeline.jsonio import write_bytes_atomic
-from pipeline.models import KINDS, UPSTREAM_FILE, Kind
+from pipeline.published.jsonio import write_bytes_atomic
+from pipeline.published.models import KINDS, UPSTREAM_FILE, Kind
 from pipeline.sources import parsed, upstream
 from pipeline.sources.catalog import SOURCES, write_status
 

@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.candidates import Discovery
-from pipeline.changes import by_mal_id
 from pipeline.errors import PipelineError
 from pipeline.evidence.rules import TRAKT_RULES
+from pipeline.published.changes import by_mal_id
 
 WAY_OUT = "if the change is intended, run again with --allow-shrink (the nightly's allow_shrink input)"
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.models import OUTPUT_FILE, MapRange, episode_map_of
+from pipeline.published.models import OUTPUT_FILE, MapRange, episode_map_of
 
 Entry = dict[str, Any]
 

@@ -4,10 +4,10 @@
 
 Load the predecessor's four files from DIR (its layout, ``release_year`` and ``externals`` beside
 ``trakt``, or the spec's, inside it) and the upstream lists; turn every entry into records and
-rebuild it through ``pipeline.models`` (ids given as ``""`` or ``0`` become null, a year of 0 null
+rebuild it through ``pipeline.published.models`` (ids given as ``""`` or ``0`` become null, a year of 0 null
 inside ``trakt`` and 0 at the top level, the Letterboxd ids of movies kept);
 hold back, with the reason and the MAL id, what cannot be carried over as it is; check the result
-with ``pipeline.checks``; write the files sorted, then ``meta.json`` saying where the data came
+with ``pipeline.published.checks``; write the files sorted, then ``meta.json`` saying where the data came
 from; print the report. Nothing is written when the result would not validate.
 """
 
@@ -24,13 +24,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import checks, logs, schemas
+from pipeline import logs
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
 from pipeline.evidence import shared_seasons
 from pipeline.evidence.rules import Joined
-from pipeline.jsonio import load_json, write_json
-from pipeline.models import (
+from pipeline.published import checks, schemas
+from pipeline.published.jsonio import load_json, write_json
+from pipeline.published.models import (
     KINDS,
     META_FILE,
     NOT_FOUND_FILE,

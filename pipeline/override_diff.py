@@ -19,8 +19,8 @@ from typing import Any
 
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
-from pipeline.jsonio import load_json, parse_json
-from pipeline.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, OVERRIDE_FILE, UPSTREAM_FILE
+from pipeline.published.jsonio import load_json, parse_json
+from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, OVERRIDE_FILE, UPSTREAM_FILE
 
 # Override file -> the upstream list whose entries it corrects.
 FILES = {OVERRIDE_FILE[kind]: UPSTREAM_FILE[kind] for kind in KINDS}

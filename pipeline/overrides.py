@@ -9,11 +9,20 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pipeline import schemas
-from pipeline.checks import OUTPUT_MAL_ID, dig, duplicates, entries, location, mal_ids, map_problems, read_file
 from pipeline.errors import PipelineError
-from pipeline.json_place import nearest_entry
-from pipeline.models import KINDS, OVERRIDE_FILE
+from pipeline.published import schemas
+from pipeline.published.checks import (
+    OUTPUT_MAL_ID,
+    dig,
+    duplicates,
+    entries,
+    location,
+    mal_ids,
+    map_problems,
+    read_file,
+)
+from pipeline.published.json_place import nearest_entry
+from pipeline.published.models import KINDS, OVERRIDE_FILE
 
 # The way out of a malformed override file, for the pull-request check, validate and enrich.
 HOW_TO_FIX = (

@@ -21,14 +21,15 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from pipeline import changes, logs
+from pipeline import logs
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.github import release
 from pipeline.github.gh import Gh, run_url
-from pipeline.jsonio import load_json, parse_json
-from pipeline.models import KINDS as MODEL_KINDS
-from pipeline.models import NOT_FOUND_FILE, OUTPUT_FILE
+from pipeline.published import changes
+from pipeline.published.jsonio import load_json, parse_json
+from pipeline.published.models import KINDS as MODEL_KINDS
+from pipeline.published.models import NOT_FOUND_FILE, OUTPUT_FILE
 
 logger = logging.getLogger(__name__)
 
@@ -231,8 +232,8 @@ def commit_message(counts: Sequence[Counts], environ: Mapping[str, str] = os.env
 
 def _validate_all(config: Config) -> list[str]:
     """The checks pipeline.validate runs (shared modules, not the step): published files and overrides."""
-    from pipeline.checks import validate_outputs  # here, so that importing publish needs no schemas
     from pipeline.overrides import check_overrides
+    from pipeline.published.checks import validate_outputs  # here, so that importing publish needs no schemas
 
     return validate_outputs(config.output_dir) + check_overrides(config.overrides_dir)[0]
 

@@ -16,8 +16,8 @@ from pipeline import candidates, logs
 from pipeline.candidates import Discovery
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
-from pipeline.jsonio import load_json, write_bytes_atomic
-from pipeline.models import ORIGINS
+from pipeline.published.jsonio import load_json, write_bytes_atomic
+from pipeline.published.models import ORIGINS
 
 logger = logging.getLogger(__name__)
 LISTED = 20  # ids listed per line before "and N more"

@@ -1,7 +1,7 @@
 """Step: check ``output/`` and ``overrides/`` against ``schemas/`` and the invariants a schema cannot state.
 
 Every problem is one line, ``<file>: <JSON path>: <what is wrong>``; all of them are printed, then the
-step exits 1. The checks themselves live in ``pipeline.checks`` (published files) and
+step exits 1. The checks themselves live in ``pipeline.published.checks`` (published files) and
 ``pipeline.overrides`` (override files, which enrich and discover refuse to start on when malformed).
 """
 
@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import logs
-from pipeline.checks import RESTORE, read_outputs, validate_outputs
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
-from pipeline.models import KINDS, OUTPUT_FILE
 from pipeline.overrides import HOW_TO_FIX
 from pipeline.overrides import check_overrides as _overrides
+from pipeline.published.checks import RESTORE, read_outputs, validate_outputs
+from pipeline.published.models import KINDS, OUTPUT_FILE
 
 logger = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline import lookup  # noqa: E402
 from pipeline.evidence import episode_map as maps  # noqa: E402
-from pipeline.models import episode_map_of  # noqa: E402
+from pipeline.published.models import episode_map_of  # noqa: E402
 from pipeline.sources.catalog import load_joined  # noqa: E402
 from tests.benchmark_seasons import share  # noqa: E402
 from tests.measure_first_night import UPSTREAM, World, build_fake, run_night  # noqa: E402

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline.jsonio import write_json  # noqa: E402
+from pipeline.published.jsonio import write_json  # noqa: E402
 from tests.predecessor_world import trakt_answers  # noqa: E402
 from tests.subset_sources import cut  # noqa: E402
 

@@ -49,8 +49,8 @@ from pipeline import discover, fetch, guards, validate  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.errors import PipelineError  # noqa: E402
-from pipeline.jsonio import write_json  # noqa: E402
-from pipeline.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE  # noqa: E402
+from pipeline.published.jsonio import write_json  # noqa: E402
+from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE  # noqa: E402
 from pipeline.sources import anime_lists, upstream  # noqa: E402
 from pipeline.trakt.fake import JSON_TYPE, FakeTrakt, local_environment  # noqa: E402
 from tests import shared_fixtures  # noqa: E402

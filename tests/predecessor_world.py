@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE, Kind
+from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE, Kind
 
 Entries = list[dict[str, Any]]
 OVERRIDE: dict[Kind, str] = {"shows": "override_tv.json", "movies": "override_movies.json"}

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import pipeline.__main__ as chain
-from pipeline.models import OUTPUT_FILE
+from pipeline.published.models import OUTPUT_FILE
 from pipeline.trakt.fake import LETTERBOXD_SAMPLE, FakeTrakt
 from tests.conftest import API_KEY, real_lists
 from tests.consumers import (

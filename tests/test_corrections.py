@@ -11,7 +11,7 @@ from typing import Any
 
 from pipeline.evidence import seasons as evidence
 from pipeline.evidence.rules import Joined
-from pipeline.models import Season
+from pipeline.published.models import Season
 from pipeline.sources.anime_ids import AnimeIdsRow
 from pipeline.sources.anime_lists import AnimeListsRow
 from pipeline.sources.shinkro import ShinkroRow

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from pipeline.checks import validate_outputs
+from pipeline.published.checks import validate_outputs
 from pipeline.trakt import fake as fake_trakt
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -17,7 +17,7 @@ from pipeline import fetch
 from pipeline.config import Config
 from pipeline.download import download
 from pipeline.errors import PipelineError
-from pipeline.models import Kind
+from pipeline.published.models import Kind
 from pipeline.retry import retry_after
 from pipeline.sources.upstream import UpstreamList
 from pipeline.trakt.fake import FakeTrakt, Fault

@@ -20,8 +20,8 @@ from pipeline import crossref, lookup, report
 from pipeline.evidence import episode_map as maps
 from pipeline.evidence.rules import join
 from pipeline.evidence.seasons import Episodes
-from pipeline.models import MapRange, Season, episode_map_of
 from pipeline.overrides import check_overrides
+from pipeline.published.models import MapRange, Season, episode_map_of
 from pipeline.sources import anime_ids, anime_lists, shinkro
 from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY

@@ -1,6 +1,6 @@
 """Issue 23, item 6: the compiled schema check says "valid" exactly when jsonschema does.
 
-``pipeline.fastcheck`` answers validate's common case (a valid file) about ten times faster; whatever
+``pipeline.published.fastcheck`` answers validate's common case (a valid file) about ten times faster; whatever
 it does not accept goes to jsonschema for the messages. Here every leaf of valid entries is broken in
 turn (wrong type, negative, empty, a float, a bool, removed, an extra key) and both must agree.
 """
@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from pipeline import schemas
+from pipeline.published import schemas
 from tests.conftest import movie_entry, tv_entry
 from tests.test_validate import OUTPUTS, OVERRIDES, movie, show
 
@@ -75,7 +75,7 @@ def test_the_quick_check_accepts_exactly_what_jsonschema_accepts(schema: str, po
 
 def test_a_schema_with_an_unknown_keyword_is_left_to_jsonschema() -> None:
     """No guessing: a keyword the compiler does not know (here ``maximum``) means no quick check at all."""
-    from pipeline.fastcheck import compile_schema
+    from pipeline.published.fastcheck import compile_schema
 
     assert compile_schema({"type": "integer", "maximum": 3}, None) is None
     assert compile_schema({"type": "integer", "minimum": 0}, None) is not None
@@ -95,7 +95,7 @@ def test_array_keywords_agree_with_jsonschema() -> None:
     """prefixItems (``items`` then checks the rest), maxItems and uniqueItems, as the episode map uses them."""
     from jsonschema import Draft202012Validator
 
-    from pipeline.fastcheck import compile_schema
+    from pipeline.published.fastcheck import compile_schema
 
     quick = compile_schema(ARRAYS, None)
     assert quick is not None

@@ -19,7 +19,7 @@ from pipeline import validate
 from pipeline.config import load_config
 from pipeline.enrich import Options, enrich
 from pipeline.errors import PipelineError
-from pipeline.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE
+from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE
 from pipeline.trakt.client import seasons_path
 from tests.faultkit import snapshot
 from tests.measure_first_night import ROOT, UPSTREAM, World, build_fake, environment, fetch_and_discover, install, read

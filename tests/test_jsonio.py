@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import jsonio
+from pipeline.published import jsonio
 
 OLD = [{"mal_id": 1, "title": "Old"}]
 NEW = [{"mal_id": 1, "title": "New"}, {"mal_id": 2, "title": "Added"}]

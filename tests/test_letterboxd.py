@@ -14,8 +14,9 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from pipeline import enrich, report, schemas
+from pipeline import enrich, report
 from pipeline.enrich import Options
+from pipeline.published import schemas
 from pipeline.sources import SourceError, wikidata
 from pipeline.trakt.fake import SPARQL_PATH, FakeTrakt, Fault
 from tests.conftest import make_config, movie, movie_entry, read, write_upstream

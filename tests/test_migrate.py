@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from pipeline import migrate
-from pipeline.checks import validate_outputs
 from pipeline.enrich import Options, enrich
 from pipeline.evidence import shared_seasons
-from pipeline.models import Mapping
+from pipeline.published.checks import validate_outputs
+from pipeline.published.models import Mapping
 from pipeline.sources.catalog import load_joined
 from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config

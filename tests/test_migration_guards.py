@@ -18,7 +18,7 @@ import pytest
 from pipeline import enrich
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
-from pipeline.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind
+from pipeline.published.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind
 from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, make_config
 from tests.faultkit import snapshot

@@ -12,7 +12,7 @@ from pathlib import Path
 import yaml
 
 from pipeline import repository
-from pipeline.models import META_FILE, NOT_FOUND_FILE, OUTPUT_FILE
+from pipeline.published.models import META_FILE, NOT_FOUND_FILE, OUTPUT_FILE
 
 ROOT = Path(__file__).resolve().parent.parent
 OLD = "https://raw.githubusercontent.com/rensetsu/db.trakt.extended-anitrakt/main/"

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from pipeline.schemas import problems
+from pipeline.published.schemas import problems
 from pipeline.trakt.fake import FakeTrakt
 from tests.actions_runner import JobRun, Runner
 from tests.conftest import API_KEY, movie_entry, tv_entry

@@ -10,7 +10,7 @@ import pytest
 from pipeline import enrich, report
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
-from pipeline.models import ORIGINS
+from pipeline.published.models import ORIGINS
 from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
 

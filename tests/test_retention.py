@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.evidence import retention
-from pipeline.models import ORIGINS
+from pipeline.published.models import ORIGINS
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "sources.md"
 # The table's columns after the first, as (what names the MAL id tonight, Trakt's answer).

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from referencing.exceptions import Unresolvable
 
-from pipeline import schemas
+from pipeline.published import schemas
 
 FIXTURES = Path(__file__).parent.parent / "pipeline" / "demo_data" / "upstream"
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.models import SearchHit
+from pipeline.published.models import SearchHit
 from pipeline.trakt.client import TraktClient
 from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import API_KEY, make_config

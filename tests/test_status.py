@@ -13,7 +13,7 @@ import pytest
 
 from pipeline import status
 from pipeline.config import load_config
-from pipeline.schemas import problems
+from pipeline.published.schemas import problems
 from tests.fake_gh import FakeGh
 
 RUN = {

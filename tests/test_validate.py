@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from pipeline.checks import RESTORE
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
 from pipeline.overrides import HOW_TO_FIX, load_overrides
+from pipeline.published.checks import RESTORE
 from pipeline.validate import main, validate_all, validate_outputs, validate_overrides
 
 
@@ -510,7 +510,7 @@ def test_validate_refuses_a_negative_or_missing_episode_offset_without_the_schem
     season: int, offset: Any
 ) -> None:
     """Issue 23, item 8: validate checks ``trakt.episodes`` itself; the schema's ``minimum`` is not the only guard."""
-    from pipeline.checks import output_problems
+    from pipeline.published.checks import output_problems
 
     entry = show(1)
     entry["trakt"]["episodes"] = {"season": season, "offset": offset}

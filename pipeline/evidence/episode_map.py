@@ -28,8 +28,8 @@ from itertools import pairwise
 
 from pipeline.evidence.rules import Joined
 from pipeline.evidence.seasons import Episodes
-from pipeline.models import MapRange as Range
-from pipeline.models import Season
+from pipeline.published.models import MapRange as Range
+from pipeline.published.models import Season
 from pipeline.sources.anime_lists import AnimeListsRow, EpisodeRange
 
 NO_EPISODES = "no-episodes"  # the entry has no ``episodes``: nothing places its first episode

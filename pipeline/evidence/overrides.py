@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pipeline.evidence.seasons import Episodes, Placed, Verdict
-from pipeline.models import Kind, Season
+from pipeline.published.models import Kind, Season
 
 REFUSED = "override-episodes-refused"  # the review reason of a refused override's verdict
 

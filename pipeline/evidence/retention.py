@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pipeline.models import Origin
+from pipeline.published.models import Origin
 
 # What names a MAL id tonight, strongest first; "silence": none of them.
 Named = Literal["override", "upstream", "discovered", "silence"]

@@ -45,7 +45,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pipeline.models import SearchHit
+from pipeline.published.models import SearchHit
 from pipeline.sources.anime_ids import AnimeIdsRow
 from pipeline.sources.anime_lists import AnimeListsRow
 from pipeline.sources.shinkro import ShinkroRow

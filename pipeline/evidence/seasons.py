@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pipeline.evidence.rules import Joined
-from pipeline.models import Season
+from pipeline.published.models import Season
 
 Correction = Literal["continuation", "shifted", "special"]
 # The kinds, as the report and the benchmark name them.

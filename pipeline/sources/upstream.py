@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline import schemas
 from pipeline.errors import PipelineError
-from pipeline.jsonio import parse_json
-from pipeline.models import UPSTREAM_FILE, Kind
+from pipeline.published import schemas
+from pipeline.published.jsonio import parse_json
+from pipeline.published.models import UPSTREAM_FILE, Kind
 from pipeline.sources import parsed
 
 SCHEMA: dict[Kind, str] = {"shows": "upstream-tv.schema.json", "movies": "upstream-movies.schema.json"}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.models import entry_mal_id
+from pipeline.published.models import entry_mal_id
 
 
 def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:

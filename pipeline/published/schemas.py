@@ -15,12 +15,12 @@ from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import DRAFT202012
 
-from pipeline import fastcheck
 from pipeline.config import SCHEMAS_DIR
+from pipeline.published import fastcheck
 
 if TYPE_CHECKING:
     from referencing._core import Resolver
-from pipeline.jsonio import load_json
+from pipeline.published.jsonio import load_json
 
 # Published or read file name -> the schema file (in schemas/) that describes it.
 SCHEMA_FOR: dict[str, str] = {
@@ -107,7 +107,7 @@ def validator(schema_name: str, pointer: str = "") -> Draft202012Validator:
 
 @functools.cache
 def quick_check(schema_name: str, pointer: str = "") -> fastcheck.Check | None:
-    """``validator``'s schema compiled into plain checks (``pipeline.fastcheck``); None when it cannot be."""
+    """``validator``'s schema compiled into plain checks (``pipeline.published.fastcheck``); None when it cannot be."""
     checking = validator(schema_name, pointer)
     return fastcheck.compile_schema(checking.schema, checking.format_checker)
 

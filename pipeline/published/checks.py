@@ -1,7 +1,7 @@
 """Checks of the published files that steps share: ``pipeline.validate`` and ``pipeline.migrate``.
 
 Every problem is one line, ``<file>: <JSON path>: <what is wrong>``. The schema checks live in
-``pipeline.schemas``; this module adds what a schema cannot state: each MAL id once per file,
+``pipeline.published.schemas``; this module adds what a schema cannot state: each MAL id once per file,
 sorted files, no entry both published and not found, a season exactly when not a split cour, and
 ``trakt.episodes`` on the entry's own season (or, for a split cour, a second cour inside another),
 ``trakt.episode_map`` in order and starting where ``episodes`` does, and the top-level copies of
@@ -16,12 +16,12 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from pipeline import schemas
 from pipeline.errors import PipelineError
 from pipeline.evidence import episode_map
 from pipeline.evidence.seasons import Episodes
-from pipeline.jsonio import load_json
-from pipeline.models import (
+from pipeline.published import schemas
+from pipeline.published.jsonio import load_json
+from pipeline.published.models import (
     KINDS,
     META_FILE,
     NOT_FOUND_FILE,
