@@ -19,12 +19,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, crossref, episode_maps, guards, letterboxd, logs
+from pipeline import candidates, letterboxd, logs
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
+from pipeline.evidence import crossref, episode_maps, guards, retention, taken
 from pipeline.evidence import episode_map as maps
 from pipeline.evidence import overrides as override_evidence
-from pipeline.evidence import retention, taken
 from pipeline.evidence import seasons as evidence
 from pipeline.evidence.rules import Joined
 from pipeline.overrides import load_overrides

@@ -45,10 +45,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pipeline import discover, fetch, guards, validate  # noqa: E402
+from pipeline import discover, fetch, validate  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.errors import PipelineError  # noqa: E402
+from pipeline.evidence import guards  # noqa: E402
 from pipeline.published.jsonio import write_json  # noqa: E402
 from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE  # noqa: E402
 from pipeline.sources import anime_lists, upstream  # noqa: E402

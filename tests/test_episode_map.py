@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from pipeline import crossref, lookup, report
+from pipeline import lookup, report
+from pipeline.evidence import crossref
 from pipeline.evidence import episode_map as maps
 from pipeline.evidence.rules import join
 from pipeline.evidence.seasons import Episodes

@@ -95,7 +95,7 @@ def episode_map_of(value: Any) -> tuple[MapRange, ...] | None:
 
 
 # AniDB and AniList ids in ``externals`` (both copies): the ids the mapping sources join to the MAL id, a
-# list (a MAL id may be several AniDB entries), or null where the sources join none (pipeline.crossref).
+# list (a MAL id may be several AniDB entries), or null where the sources join none (pipeline.evidence.crossref).
 ANIME_IDS = ("anidb", "anilist")
 
 
