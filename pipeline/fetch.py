@@ -16,10 +16,10 @@ from collections.abc import Callable, Sequence
 import requests
 
 from pipeline import logs
-from pipeline.budget import Budget
 from pipeline.config import Config, load_config
-from pipeline.download import download
 from pipeline.errors import PipelineError
+from pipeline.net.budget import Budget
+from pipeline.net.download import download
 from pipeline.published.jsonio import write_bytes_atomic
 from pipeline.published.models import KINDS, UPSTREAM_FILE, Kind
 from pipeline.sources import parsed, upstream

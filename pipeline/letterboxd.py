@@ -25,10 +25,10 @@ from urllib.parse import urlencode
 
 from requests_cache import CachedSession
 
-from pipeline.budget import Budget
 from pipeline.config import Config
-from pipeline.download import download
 from pipeline.errors import PipelineError
+from pipeline.net.budget import Budget
+from pipeline.net.download import download
 from pipeline.published.checks import dig
 from pipeline.published.models import Letterboxd, letterboxd_of, with_letterboxd
 from pipeline.sources import SourceError, wikidata

@@ -14,8 +14,8 @@ import sys
 import requests
 
 from pipeline.config import Config
-from pipeline.download import OFFLINE
 from pipeline.errors import PipelineError
+from pipeline.net.download import OFFLINE
 from pipeline.trakt.client import NO_KEY
 
 logger = logging.getLogger(__name__)

@@ -15,10 +15,10 @@ import requests
 
 from pipeline import fetch
 from pipeline.config import Config
-from pipeline.download import download
 from pipeline.errors import PipelineError
+from pipeline.net.download import download
+from pipeline.net.retry import retry_after
 from pipeline.published.models import Kind
-from pipeline.retry import retry_after
 from pipeline.sources.upstream import UpstreamList
 from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config, movie_entry, tv_entry, write_upstream

@@ -27,9 +27,9 @@ from requests_cache import CachedSession
 
 from pipeline.config import Config
 from pipeline.errors import PipelineError
+from pipeline.net.retry import RETRYABLE, TRANSIENT_ERRORS, backoff, retry_after
 from pipeline.published.jsonio import load_json, write_json
 from pipeline.published.models import Movie, SearchHit, Season, Show
-from pipeline.retry import RETRYABLE, TRANSIENT_ERRORS, backoff, retry_after
 from pipeline.trakt import stored as stored_answer
 from pipeline.trakt.ratelimit import RateLimiter
 

@@ -12,10 +12,10 @@ from collections.abc import Callable
 
 import requests
 
-from pipeline.budget import Budget
 from pipeline.config import Config
 from pipeline.errors import PipelineError
-from pipeline.retry import RETRYABLE, TRANSIENT_ERRORS, backoff, retry_after
+from pipeline.net.budget import Budget
+from pipeline.net.retry import RETRYABLE, TRANSIENT_ERRORS, backoff, retry_after
 
 logger = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Downloads of the outside sources: retries with backoff, and one bounded time budget a night for each source."""
