@@ -26,7 +26,6 @@ from pipeline.evidence import crossref, episode_maps, guards, retention, taken
 from pipeline.evidence import episode_map as maps
 from pipeline.evidence import overrides as override_evidence
 from pipeline.evidence import seasons as evidence
-from pipeline.evidence.rules import Joined
 from pipeline.overrides import load_overrides
 from pipeline.progress import Progress
 from pipeline.published import changes
@@ -56,6 +55,7 @@ from pipeline.published.models import (
 )
 from pipeline.sources import upstream
 from pipeline.sources.catalog import load_joined
+from pipeline.sources.joined import Joined
 from pipeline.trakt.client import NO_KEY, Status, TraktClient
 
 logger = logging.getLogger(__name__)

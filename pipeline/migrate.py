@@ -28,7 +28,6 @@ from pipeline import logs
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
 from pipeline.evidence import shared_seasons
-from pipeline.evidence.rules import Joined
 from pipeline.published import checks, schemas
 from pipeline.published.jsonio import load_json, write_json
 from pipeline.published.models import (
@@ -48,6 +47,7 @@ from pipeline.published.models import (
 )
 from pipeline.sources import upstream
 from pipeline.sources.catalog import load_joined
+from pipeline.sources.joined import Joined
 from pipeline.trakt.client import parse_movie, parse_seasons, parse_show
 
 logger = logging.getLogger(__name__)

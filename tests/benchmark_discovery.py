@@ -36,6 +36,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.evidence import rules  # noqa: E402
 from pipeline.sources import anime_lists  # noqa: E402
+from pipeline.sources import joined as sources_joined  # noqa: E402
 from pipeline.sources.catalog import SOURCES  # noqa: E402
 from pipeline.trakt.fake import FakeTrakt, most_in_window  # noqa: E402
 from tests import shared_fixtures  # noqa: E402
@@ -68,7 +69,7 @@ def overlap(shared: Path, parsed: list[Any], table: Table) -> None:
     for entry in movies:
         if movie_tmdb.get(entry["trakt_id"]):
             movies_taken[movie_tmdb[entry["trakt_id"]]].add(entry["mal_id"])
-    joined = rules.join(*parsed)
+    joined = sources_joined.join(*parsed)
     everything = rules.propose(
         joined,
         mapped=set(),  # every MAL id, upstream's too; "another MAL id" excludes the entry itself
@@ -162,12 +163,12 @@ def shows(
     )
 
 
-def _names_a_film(item: rules.Joined) -> bool:
+def _names_a_film(item: sources_joined.Joined) -> bool:
     return any(row.tmdb_movies or row.imdb_ids for row in item.lists) or any(row.imdb_ids for row in item.ids)
 
 
 def films(
-    joined: dict[int, rules.Joined],
+    joined: dict[int, sources_joined.Joined],
     everything: rules.Proposals,
     movies: list[dict[str, Any]],
     published: dict[int, dict[str, Any]],

@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline.evidence import rules  # noqa: E402
 from pipeline.sources import anime_ids, anime_lists, shinkro  # noqa: E402
+from pipeline.sources import joined as sources_joined  # noqa: E402
 from tests import shared_fixtures  # noqa: E402
 
 OUT = ROOT / "pipeline" / "demo_data" / "sources"
@@ -49,10 +50,10 @@ def choose(full: Path) -> set[int]:
     tv = json.loads((UPSTREAM / "tv.json").read_text())
     movies = json.loads((UPSTREAM / "movies.json").read_text())
     mapped = {e["mal_id"] for e in tv} | {e["mal_id"] for e in movies}
-    found = rules.propose(rules.join(lists, ids, mapping), mapped=mapped, movies_taken={})
+    found = rules.propose(sources_joined.join(lists, ids, mapping), mapped=mapped, movies_taken={})
     chosen = set(PICKED)
     chosen |= set(sorted(found.shows)[::NEW_SHOWS_EVERY]) | set(sorted(found.movies)[::NEW_MOVIES_EVERY])
-    everything = rules.propose(rules.join(lists, ids, mapping), mapped=set(), movies_taken={})
+    everything = rules.propose(sources_joined.join(lists, ids, mapping), mapped=set(), movies_taken={})
     overlap = sorted(set(everything.shows) & mapped) + sorted(set(everything.movies) & mapped)
     chosen |= set(overlap[::OVERLAP_EVERY])
     by_rule: dict[str, list[int]] = defaultdict(list)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.evidence import seasons as evidence
-from pipeline.evidence.rules import Joined
 from pipeline.published.models import Season
 from pipeline.sources.anime_ids import AnimeIdsRow
 from pipeline.sources.anime_lists import AnimeListsRow
+from pipeline.sources.joined import Joined
 from pipeline.sources.shinkro import ShinkroRow
 
 MAL, ANIDB, TMDB, TVDB, SHOW = 40, 4000, 4040, 7070, 400

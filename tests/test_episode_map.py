@@ -19,11 +19,12 @@ import pytest
 from pipeline import lookup, report
 from pipeline.evidence import crossref
 from pipeline.evidence import episode_map as maps
-from pipeline.evidence.rules import join
 from pipeline.evidence.seasons import Episodes
 from pipeline.overrides import check_overrides
+from pipeline.published.checks import episode_map_problems
 from pipeline.published.models import MapRange, Season, episode_map_of
 from pipeline.sources import anime_ids, anime_lists, shinkro
+from pipeline.sources.joined import join
 from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY
 from tests.test_seasons import run, validate
@@ -211,12 +212,12 @@ def test_cut_ends_a_map_where_another_entry_of_the_show_starts() -> None:
     ],
 )
 def test_a_map_out_of_order_is_named(ranges: list[tuple[int, int | None, int, int]], message: str) -> None:
-    found = maps.problems(tuple(MapRange(first=a, last=b, season=s, episode=e) for a, b, s, e in ranges))
+    found = episode_map_problems(tuple(MapRange(first=a, last=b, season=s, episode=e) for a, b, s, e in ranges))
     assert found == [message]
 
 
 def test_a_map_that_starts_elsewhere_than_episodes_is_named() -> None:
-    found = maps.problems((MapRange(first=1, last=None, season=1, episode=1),), Episodes(season=1, offset=12))
+    found = episode_map_problems((MapRange(first=1, last=None, season=1, episode=1),), (1, 12))
     assert found == ["its first range starts at S1E1, but episodes says S1E13 (season 1, offset 12)"]
 
 

@@ -21,6 +21,7 @@ from pipeline.enrich import Options
 from pipeline.evidence import rules
 from pipeline.report import render_discovery
 from pipeline.sources import anime_ids, anime_lists, shinkro
+from pipeline.sources import joined as sources_joined
 from pipeline.sources.catalog import write_status
 from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
@@ -36,7 +37,7 @@ DBZ_SPECIAL, KALEIDO_EXTRA = 986, 428
 
 @cache
 def proposals() -> rules.Proposals:
-    joined = rules.join(
+    joined = sources_joined.join(
         anime_lists.parse((FILMS / anime_lists.FILE).read_bytes()),
         anime_ids.parse((FILMS / anime_ids.FILE).read_bytes()),
         shinkro.parse((FILMS / shinkro.FILE).read_bytes()),

@@ -11,13 +11,14 @@ import pytest
 
 from pipeline.evidence import rules
 from pipeline.sources import anime_ids, anime_lists, shinkro
+from pipeline.sources import joined as sources_joined
 from pipeline.trakt.client import parse_search
 from pipeline.trakt.fake import SOURCES
 
 
 @cache
-def joined() -> dict[int, rules.Joined]:
-    return rules.join(
+def joined() -> dict[int, sources_joined.Joined]:
+    return sources_joined.join(
         anime_lists.parse((SOURCES / anime_lists.FILE).read_bytes()),
         anime_ids.parse((SOURCES / anime_ids.FILE).read_bytes()),
         shinkro.parse((SOURCES / shinkro.FILE).read_bytes()),
@@ -88,7 +89,7 @@ def test_shinkro_spreading_the_episodes_over_several_seasons_of_the_same_show_co
     """Trigun Stampede (MAL 52093, tests/fixtures/rules/): shinkro names Anime-Lists' own TVDB id, with its
     episodes over several TVDB seasons (``useMapping``): the same show, so TMDB's season 1 is the claim."""
     rows = Path(__file__).parent / "fixtures" / "rules"
-    joined = rules.join(
+    joined = sources_joined.join(
         anime_lists.parse((rows / anime_lists.FILE).read_bytes()),
         anime_ids.parse((rows / anime_ids.FILE).read_bytes()),
         shinkro.parse((rows / shinkro.FILE).read_bytes()),
@@ -119,7 +120,7 @@ def test_absolute_numbering_on_a_show_other_entries_share_is_dropped() -> None:
     """Naruto's row beside a second AniDB entry on its TMDB show: its absolute numbering is not the whole show."""
     naruto = joined()[20]
     second = dataclasses.replace(naruto.lists[0], anidb_id=999_999, tmdb_absolute=False, tmdb_season=2)
-    other = rules.Joined(mal_id=999_999, lists=(second,), ids=(), shinkro=None)
+    other = sources_joined.Joined(mal_id=999_999, lists=(second,), ids=(), shinkro=None)
     found = rules.propose({20: naruto, 999_999: other}, mapped={999_999}, movies_taken={})
     assert 20 not in found.shows
     assert (dropped_by(found, 20).rule, dropped_by(found, 20).detail) == (

@@ -14,8 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pipeline.evidence.rules import Joined
 from pipeline.published.models import ANIME_IDS, with_anime_ids
+from pipeline.sources.joined import Joined
 
 Ids = dict[str, list[int] | None]
 

@@ -24,13 +24,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from itertools import pairwise
 
-from pipeline.evidence.rules import Joined
 from pipeline.evidence.seasons import Episodes
 from pipeline.published.models import MapRange as Range
 from pipeline.published.models import Season
 from pipeline.sources.anime_lists import AnimeListsRow, EpisodeRange
+from pipeline.sources.joined import Joined
 
 NO_EPISODES = "no-episodes"  # the entry has no ``episodes``: nothing places its first episode
 NO_EPISODE_COUNT = "no-episode-count"  # a season it spans has no episode count on Trakt
@@ -208,28 +207,3 @@ def cut(placed: Mapping[int, Placed]) -> dict[int, tuple[Ranges, list[int]]]:
             if kept is not None:
                 shortened[mal_id] = (kept, [other for found, other in inside if found == first_met])
     return shortened
-
-
-def problems(ranges: Ranges, episodes: Episodes | None = None) -> list[str]:
-    """What is wrong with a map (published or an override's): its ranges start at MAL episode 1, follow
-    each other without gap or overlap, in Trakt order, only the last may be open; its first range is
-    where ``episodes`` puts MAL episode 1 when that is known."""
-    found = []
-    if ranges[0].first != 1:
-        found.append(f"the first range starts at MAL episode {ranges[0].first}, not 1")
-    for before, after in pairwise(ranges):
-        if before.last is None:
-            found.append(f"the range from MAL episode {before.first} is open (null) but another follows it")
-        elif after.first != before.last + 1:
-            found.append(f"MAL episode {before.last + 1} is not where the next range starts ({after.first})")
-        elif (after.season, after.episode) <= (before.season, before.episode):
-            found.append(f"the range from MAL episode {after.first} is not after the one before it on Trakt")
-    found += [
-        f"the range from MAL episode {r.first} ends before it starts" for r in ranges if (r.last or r.first) < r.first
-    ]
-    if episodes is not None and (ranges[0].season, ranges[0].episode) != (episodes.season, episodes.offset + 1):
-        found.append(
-            f"its first range starts at S{ranges[0].season}E{ranges[0].episode}, but episodes says "
-            f"S{episodes.season}E{episodes.offset + 1} (season {episodes.season}, offset {episodes.offset})"
-        )
-    return found

@@ -12,9 +12,10 @@ from collections.abc import Mapping as Lookup
 from typing import Any
 
 from pipeline.evidence import episode_map as maps
-from pipeline.evidence.rules import Joined
 from pipeline.evidence.seasons import Episodes
+from pipeline.published.checks import episode_map_problems
 from pipeline.published.models import Mapping, Season, Show, episode_map_of, with_episode_map
+from pipeline.sources.joined import Joined
 
 
 def outcome(
@@ -31,7 +32,11 @@ def outcome(
         return maps.Outcome(ranges=mapping.episode_map)
     if joined is None and previous is not None:
         kept = episode_map_of(previous["trakt"].get("episode_map"))
-        if kept is not None and previous["trakt"]["id"] == show.trakt_id and not maps.problems(kept, episodes):
+        if (
+            kept is not None
+            and previous["trakt"]["id"] == show.trakt_id
+            and not episode_map_problems(kept, None if episodes is None else (episodes.season, episodes.offset))
+        ):
             return maps.Outcome(ranges=kept)
     said = maps.numbering(None if joined is None else joined.get(mapping.mal_id), show.tmdb)
     return maps.build(episodes, seasons, said)

@@ -24,8 +24,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pipeline.evidence.rules import Joined
 from pipeline.published.models import Season
+from pipeline.sources.joined import Joined
 
 Correction = Literal["continuation", "shifted", "special"]
 # The kinds, as the report and the benchmark name them.

@@ -13,8 +13,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 
-from pipeline.evidence.rules import Joined
 from pipeline.evidence.seasons import claim
+from pipeline.sources.joined import Joined
 
 
 def offsets(show_tmdb: int | None, season: int, mal_ids: Iterable[int], joined: Mapping[int, Joined]) -> dict[int, int]:

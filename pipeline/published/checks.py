@@ -17,8 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import PipelineError
-from pipeline.evidence import episode_map
-from pipeline.evidence.seasons import Episodes
 from pipeline.published import schemas
 from pipeline.published.jsonio import load_json
 from pipeline.published.models import (
@@ -28,6 +26,7 @@ from pipeline.published.models import (
     OUTPUT_FILE,
     TOP_LEVEL_COPIES,
     UNKNOWN_TOP_LEVEL_YEAR,
+    MapRange,
     episode_map_of,
     top_level_year,
 )
@@ -151,13 +150,39 @@ def _episodes(label: str, entries: list[Any]) -> list[str]:
     return found
 
 
+def episode_map_problems(ranges: tuple[MapRange, ...], start: tuple[int, int] | None = None) -> list[str]:
+    """What is wrong with a map (published or an override's): its ranges start at MAL episode 1, follow
+    each other without gap or overlap, in Trakt order, only the last may be open; its first range is
+    where ``start`` (``trakt.episodes``' season and offset) puts MAL episode 1 when that is known."""
+    found = []
+    if ranges[0].first != 1:
+        found.append(f"the first range starts at MAL episode {ranges[0].first}, not 1")
+    for before, after in pairwise(ranges):
+        if before.last is None:
+            found.append(f"the range from MAL episode {before.first} is open (null) but another follows it")
+        elif after.first != before.last + 1:
+            found.append(f"MAL episode {before.last + 1} is not where the next range starts ({after.first})")
+        elif (after.season, after.episode) <= (before.season, before.episode):
+            found.append(f"the range from MAL episode {after.first} is not after the one before it on Trakt")
+    found += [
+        f"the range from MAL episode {r.first} ends before it starts" for r in ranges if (r.last or r.first) < r.first
+    ]
+    if start is not None and (ranges[0].season, ranges[0].episode) != (start[0], start[1] + 1):
+        season, offset = start
+        found.append(
+            f"its first range starts at S{ranges[0].season}E{ranges[0].episode}, but episodes says "
+            f"S{season}E{offset + 1} (season {season}, offset {offset})"
+        )
+    return found
+
+
 def map_problems(label: str, at: str, value: Any, episodes: Any) -> list[str]:
     """A (schema-valid) ``episode_map``'s ranges in order, its first where ``episodes`` (if an object) starts."""
     ranges = episode_map_of(value)
     if ranges is None:
         return []
-    start = Episodes(season=episodes["season"], offset=episodes["offset"]) if isinstance(episodes, dict) else None
-    return [f"{label}: {at}: {problem}" for problem in episode_map.problems(ranges, start)]
+    start = (episodes["season"], episodes["offset"]) if isinstance(episodes, dict) else None
+    return [f"{label}: {at}: {problem}" for problem in episode_map_problems(ranges, start)]
 
 
 def _episode_maps(label: str, entries: list[Any]) -> list[str]:

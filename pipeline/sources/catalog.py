@@ -13,10 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.config import Config
-from pipeline.evidence.rules import Joined, join
 from pipeline.published.jsonio import load_json, write_json
 from pipeline.sources import SourceError, anime_ids, anime_lists, shinkro
 from pipeline.sources import parsed as parsed_copy
+from pipeline.sources.joined import Joined, join
 
 STATUS_FILE = "status.json"
 
