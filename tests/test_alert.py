@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import alert, keepalive
-from tests.fake_gh import FakeGh
+from tests.standins.fake_gh import FakeGh
 
 RUN = {
     "GITHUB_SERVER_URL": "https://github.com",

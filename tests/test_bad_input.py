@@ -14,7 +14,7 @@ from pipeline.errors import PipelineError
 from pipeline.overrides import HOW_TO_FIX
 from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
-from tests.faultkit import restore_logging, snapshot  # noqa: F401  # restore_logging: a fixture, used by name
+from tests.standins.faultkit import restore_logging, snapshot  # noqa: F401  # restore_logging: a fixture, used by name
 
 QUIET = Options(progress=False)
 GOOD_TV = [tv_entry(1, 10), tv_entry(2, 11)]

@@ -1,6 +1,6 @@
 """The predecessor's consumers read our files unchanged: every entry kept, every id they look for read.
 
-The parsers' rules are in tests/consumers.py, transcribed from each consumer's code (cited there). They
+The parsers' rules are in tests/standins/consumers.py, transcribed from each consumer's code (cited there). They
 run on the full chain's output for the real upstream lists (against the fake Trakt, whose Wikidata
 stand-in knows real Letterboxd slugs: pipeline/demo_data/wikidata-letterboxd.json), on the committed
 ``output/``, and on real entries of the predecessor's last published files
@@ -20,7 +20,7 @@ import pipeline.__main__ as chain
 from pipeline.published.models import OUTPUT_FILE
 from pipeline.trakt.fake import LETTERBOXD_SAMPLE, FakeTrakt
 from tests.conftest import API_KEY, real_lists
-from tests.consumers import (
+from tests.standins.consumers import (
     ALL,
     ANIMEAPI,
     EARLIER,

@@ -1,6 +1,6 @@
 """pipeline.discover and what enrich makes of its candidates, on real source rows against the fake Trakt.
 
-Each test cuts the rows of a few MAL ids out of pipeline/demo_data/sources/ (as tests/subset_sources.py
+Each test cuts the rows of a few MAL ids out of pipeline/demo_data/sources/ (as tests/fixture_writers/subset_sources.py
 cuts the full files), so the rules see exactly the real rows, and gives the fake the Trakt answers it needs.
 """
 
@@ -17,7 +17,7 @@ from pipeline.enrich import Options
 from pipeline.sources.catalog import write_status
 from pipeline.trakt.fake import SOURCES, FakeTrakt
 from tests.conftest import make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
-from tests.subset_sources import cut
+from tests.fixture_writers.subset_sources import cut
 
 # Real rows (see tests/test_rules.py): MAL 8 Bouken Ou Beet = TMDB 43276 / TVDB 75205 season 1;
 # MAL 1382 GaoGaiGar Final = TMDB 45116 / TVDB 93721 season 2; MAL 1751 = TMDB movie 143833;
@@ -302,7 +302,7 @@ def test_a_second_discovery_asks_trakt_nothing(workdir: Path, fake: FakeTrakt, u
 
 def test_a_step_right_after_another_counts_its_calls_in_the_rate_limit(workdir: Path, fake: FakeTrakt) -> None:
     """discover then enrich are two processes; the second waits for the first one's calls to leave the window."""
-    from tests.faultkit import VirtualTime
+    from tests.standins.faultkit import VirtualTime
 
     for trakt_id in (1, 2, 3, 4):
         fake.shows[trakt_id] = show(trakt_id)

@@ -22,7 +22,7 @@ from pipeline.published.models import Kind
 from pipeline.sources.upstream import UpstreamList
 from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config, movie_entry, tv_entry, write_upstream
-from tests.faultkit import snapshot
+from tests.standins.faultkit import snapshot
 
 TV = json.dumps([tv_entry(1, 10), tv_entry(2, 11)]).encode()
 MOVIES = json.dumps([movie_entry(3, 20)]).encode()

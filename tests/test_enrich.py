@@ -27,7 +27,7 @@ from tests.conftest import (
     tv_entry,
     write_upstream,
 )
-from tests.faultkit import VirtualTime
+from tests.standins.faultkit import VirtualTime
 
 QUIET = Options(progress=False)
 

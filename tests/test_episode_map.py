@@ -1,6 +1,7 @@
 """The episode map: from a MAL (or AniList) episode to the Trakt episode across seasons, and back.
 
-Real rows (tests/fixtures/episode_map/, written by tests/episode_map_fixtures.py): the upstream rows of the
+Real rows (tests/fixtures/episode_map/, written by tests/fixture_writers/episode_map_fixtures.py): the upstream
+rows of the
 shows issue 22 names (One Piece and Naruto Shippuden from the predecessor's entries, which upstream lacks),
 the three mapping sources' rows for them, what Trakt answered the predecessor for those shows, and each
 season's episode count entered by hand with its source named there (Anime-Lists' own TMDB numbering of

@@ -13,7 +13,7 @@ from pipeline.enrich import Options
 from pipeline.trakt.client import TraktUnavailable
 from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import API_KEY, make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
-from tests.faultkit import (
+from tests.standins.faultkit import (
     FAILING,
     FAILING_MAL,
     FAILING_PATHS,

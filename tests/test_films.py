@@ -1,6 +1,7 @@
 """Films Anime-Lists files as specials of a show (issue 15, part 4), on real rows in tests/fixtures/rules/.
 
-The rows (cut from the full snapshots by ``tests/subset_sources.py --rules``): Ghost in the Shell (MAL 43),
+The rows (cut from the full snapshots by ``tests/fixture_writers/subset_sources.py --rules``): Ghost in the Shell
+(MAL 43),
 the Evangelion films (31, 32) and Nadia's film (1252) are specials (season 0) of a TVDB series carrying
 the film's IMDb id, which shinkro does not know; Yuu Yuu Hakusho's film (883) is one that shinkro calls
 a movie; Dragon Ball Z's special (986, shinkro: tv_special) and Kaleido Star's (428, shinkro: ova) carry

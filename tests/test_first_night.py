@@ -1,6 +1,6 @@
 """The first nightly after the import, through the real chain (fetch, discover, enrich, validate).
 
-On a real subset (tests/fixtures/first-night/, written by ``tests/measure_first_night.py --write-subset``):
+On a real subset (tests/fixtures/first-night/, written by ``tests/measurements/measure_first_night.py --write-subset``):
 every 20th entry of each imported file in ``output/``, the real upstream rows of those MAL ids, and every
 row of the three real mapping sources that names them. The fake Trakt answers each Trakt id as the
 imported files say, and a search by id with the imported show or movie carrying that id. The discover
@@ -21,8 +21,17 @@ from pipeline.enrich import Options, enrich
 from pipeline.errors import PipelineError
 from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE
 from pipeline.trakt.client import seasons_path
-from tests.faultkit import snapshot
-from tests.measure_first_night import ROOT, UPSTREAM, World, build_fake, environment, fetch_and_discover, install, read
+from tests.measurements.measure_first_night import (
+    ROOT,
+    UPSTREAM,
+    World,
+    build_fake,
+    environment,
+    fetch_and_discover,
+    install,
+    read,
+)
+from tests.standins.faultkit import snapshot
 
 SUBSET = Path(__file__).resolve().parent / "fixtures" / "first-night"
 WORLD = World(SUBSET / "output", SUBSET / "upstream", SUBSET / "sources")

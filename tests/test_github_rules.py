@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from tests.actions_runner import Concurrency, concurrency_group
+from tests.standins.actions_runner import Concurrency, concurrency_group
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / ".github" / "workflows"

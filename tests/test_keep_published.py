@@ -14,7 +14,7 @@ from pipeline import enrich
 from pipeline.enrich import Options
 from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
-from tests.faultkit import snapshot
+from tests.standins.faultkit import snapshot
 from tests.test_discover import BEET, GAOGAIGAR, add_beet, run_discover, run_enrich, write_sources
 
 IMPORTED = 900  # a MAL id no source and no upstream row names: published by the import only

@@ -19,7 +19,7 @@ from pipeline.enrich import Options
 from pipeline.trakt.fake import FakeTrakt, Fault
 from pipeline.validate import validate_outputs
 from tests.conftest import API_KEY, make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
-from tests.faultkit import VirtualTime, snapshot
+from tests.standins.faultkit import VirtualTime, snapshot
 
 REPO = Path(__file__).resolve().parent.parent
 DATA_FILES = ("tv_ex.json", "not_exist_tv_ex.json", "movies_ex.json", "not_exist_movies_ex.json")
@@ -61,10 +61,11 @@ def _publish_old(fake: FakeTrakt, workdir: Path) -> dict[str, bytes]:
 
 
 def _start(fake: FakeTrakt, workdir: Path, pause_before: str = "") -> subprocess.Popen[str]:
-    """``python -m pipeline.enrich`` (through tests/paused_enrich.py), paused before renaming ``pause_before``."""
+    """``python -m pipeline.enrich`` (through tests/standins/paused_enrich.py), paused before renaming
+    ``pause_before``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TRAKT_", "ANITRAKT_", "GITHUB_"))}
     env.update(PYTHONPATH=str(REPO), TRAKT_API_URL=fake.url, TRAKT_API_KEY=API_KEY, PAUSE_BEFORE_REPLACE=pause_before)
-    command = [sys.executable, "-m", "tests.paused_enrich", "--no-progress"]
+    command = [sys.executable, "-m", "tests.standins.paused_enrich", "--no-progress"]
     return subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

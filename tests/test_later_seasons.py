@@ -1,6 +1,7 @@
 """The newest seasons and continuation cours are published: discovery on TMDB's numbering, season-taken on the episodes.
 
-Real rows (tests/fixtures/later-seasons/, written by tests/later_seasons_fixtures.py): upstream's TV rows of
+Real rows (tests/fixtures/later-seasons/, written by tests/fixture_writers/later_seasons_fixtures.py): upstream's TV
+rows of
 seven shows, the three mapping sources' rows for them and for the later seasons issue 21 names, and what
 Trakt answered the predecessor for those shows, with each show's seasons and episode counts as TMDB lists them.
 """

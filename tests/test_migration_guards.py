@@ -1,7 +1,7 @@
 """The first nightly after importing the predecessor's files publishes; an outage on that night does not.
 
 On a real subset (every 20th entry of each predecessor file, tests/fixtures/predecessor/guards-*.json,
-written by ``tests/measure_migration.py --write-subset``): the imported files in ``output/``, the real
+written by ``tests/measurements/measure_migration.py --write-subset``): the imported files in ``output/``, the real
 upstream rows for those MAL ids, discovery's stand-in (the mapping sources' claims, as overrides), and
 a fake Trakt answering what the predecessor published.
 """
@@ -21,8 +21,8 @@ from pipeline.errors import PipelineError
 from pipeline.published.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind
 from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, make_config
-from tests.faultkit import snapshot
-from tests.predecessor_world import SUBSET, Entries, World, install, load_subset
+from tests.standins.faultkit import snapshot
+from tests.standins.predecessor_world import SUBSET, Entries, World, install, load_subset
 
 QUIET = Options(progress=False)
 WORLD = load_subset()

@@ -1,7 +1,7 @@
 """The nightly workflow run for real: its jobs' ``run:`` steps as bash, in order, on a local stand-in runner.
 
 The "server" is a local bare repository (``GITHUB_SERVER_URL`` is its ``file://`` parent), ``gh`` is the
-fake from tests/fake_gh.py, Trakt and the upstream lists are the local fake, with a few entries. Each
+fake from tests/standins/fake_gh.py, Trakt and the upstream lists are the local fake, with a few entries. Each
 test plays one or more nights and looks at what a maintainer and a consumer would see: commits on the
 remote, the release's assets, status.json, issues.
 """
@@ -21,9 +21,9 @@ import yaml
 
 from pipeline.published.schemas import problems
 from pipeline.trakt.fake import FakeTrakt
-from tests.actions_runner import JobRun, Runner
 from tests.conftest import API_KEY, movie_entry, tv_entry
-from tests.fake_gh import FakeGh
+from tests.standins.actions_runner import JobRun, Runner
+from tests.standins.fake_gh import FakeGh
 
 ROOT = Path(__file__).resolve().parent.parent
 NIGHTLY = ROOT / ".github" / "workflows" / "nightly.yml"

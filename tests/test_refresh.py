@@ -23,7 +23,7 @@ from pipeline.trakt.client import cache_key, refresh_seconds, seasons_path
 from pipeline.trakt.fake import FakeTrakt
 from pipeline.trakt.ratelimit import RateLimiter
 from tests.conftest import API_KEY, make_config, movie_entry, tv_entry, write_upstream
-from tests.fake_clock import DAY, FakeClock
+from tests.standins.fake_clock import DAY, FakeClock
 
 REPO = Path(__file__).resolve().parent.parent
 START = 1_750_000_000.0  # a fixed night, so the simulations do not depend on today

@@ -13,7 +13,7 @@ from pipeline.errors import PipelineError
 from pipeline.github import release
 from pipeline.github.gh import Gh
 from pipeline.publish import Published, main
-from tests.fake_gh import FakeGh
+from tests.standins.fake_gh import FakeGh
 from tests.test_publish import clone, git, isolate_git, make_remote, movie, no_problems, remote_head, run, show, write
 
 REPO = "owner/data"

@@ -11,7 +11,7 @@ from pipeline.published.models import SearchHit
 from pipeline.trakt.client import TraktClient
 from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import API_KEY, make_config
-from tests.fake_clock import FakeClock
+from tests.standins.fake_clock import FakeClock
 
 
 def show_result(trakt_id: int, tmdb: int) -> dict[str, Any]:

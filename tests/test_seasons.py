@@ -1,6 +1,6 @@
 """Season evidence: upstream's shifted seasons corrected on strong evidence, episode offsets on every TV entry.
 
-Real rows (tests/fixtures/seasons/, written by tests/seasons_fixtures.py): the upstream rows of seven
+Real rows (tests/fixtures/seasons/, written by tests/fixture_writers/seasons_fixtures.py): the upstream rows of seven
 shows, the three mapping sources' rows for them, and what Trakt answered the predecessor for them.
 """
 

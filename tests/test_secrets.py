@@ -17,7 +17,7 @@ from pipeline import enrich, report
 from pipeline.config import load_config
 from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import API_KEY, make_config
-from tests.faultkit import (  # noqa: F401  # restore_logging: a fixture, used by name
+from tests.standins.faultkit import (  # noqa: F401  # restore_logging: a fixture, used by name
     FAILING,
     SLOW_TIMEOUT,
     TRANSIENT,

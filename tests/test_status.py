@@ -14,7 +14,7 @@ import pytest
 from pipeline import status
 from pipeline.config import load_config
 from pipeline.published.schemas import problems
-from tests.fake_gh import FakeGh
+from tests.standins.fake_gh import FakeGh
 
 RUN = {
     "GITHUB_SERVER_URL": "https://github.com",

@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from tests.actions_runner import Runner
+from tests.standins.actions_runner import Runner
 
 ROOT = Path(__file__).resolve().parent.parent
 NIGHTLY = ROOT / ".github" / "workflows" / "nightly.yml"
@@ -46,7 +46,7 @@ def test_a_timed_out_enrich_step_leaves_no_python_running_and_the_cache_is_saved
     enrich = dict(by_id["enrich"], **{"timeout-minutes": 1})
     assert 'python -m pipeline.enrich "${flags[@]}"' in enrich["run"]
     enrich["run"] = enrich["run"].replace(
-        'python -m pipeline.enrich "${flags[@]}"', "python -m tests.slow_step .cache/trakt.sqlite"
+        'python -m pipeline.enrich "${flags[@]}"', "python -m tests.standins.slow_step .cache/trakt.sqlite"
     )
     check = {
         "id": "check",

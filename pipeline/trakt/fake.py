@@ -72,7 +72,7 @@ UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
 SPARQL_PATH = "/sparql"  # the stand-in for Wikidata's SPARQL endpoint
 # Real Letterboxd slugs (the predecessor's, by TMDB id) of the 10 films of the recorded Trakt sample
 LETTERBOXD_SAMPLE = FIXTURES / "wikidata-letterboxd.json"
-SOURCES = FIXTURES / "sources"  # subsets of the three mapping sources (tests/subset_sources.py)
+SOURCES = FIXTURES / "sources"  # subsets of the three mapping sources (tests/fixture_writers/subset_sources.py)
 # Variable -> mapping source file in demo_data/sources/, served as /sources/<file> (serve_sources).
 SOURCE_FILES = {source.variable: source.file for source in catalog.SOURCES}
 SOURCE_TYPE = "text/plain; charset=utf-8"  # as raw.githubusercontent.com serves each of them

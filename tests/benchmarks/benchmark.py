@@ -1,6 +1,6 @@
 """Benchmark of enrich against a local fake Trakt with a scaled rate limit (issue 5); run by hand:
 
-    uv run python tests/benchmark.py [--limit 1000] [--period 5] [--latency 0.003] [--nights 60]
+    uv run python tests/benchmarks/benchmark.py [--limit 1000] [--period 5] [--latency 0.003] [--nights 60]
 
 1. cold run of the full real upstream lists (pipeline/demo_data/upstream), as a separate process, against
    a fake that answers every id and answers 429 past ``--limit`` calls in any ``--period`` seconds;
@@ -8,7 +8,7 @@
    ``(requests - limit) / (limit / period)``, and the peak RSS;
 2. warm run: requests and wall time of ``enrich`` then ``validate``, each as a separate process;
 3. ``--nights`` simulated nights after a cold start, on a fake clock (the real requests-cache and
-   client, see tests/fake_clock.py), with a few ids leaving the lists every night: requests per night,
+   client, see tests/standins/fake_clock.py), with a few ids leaving the lists every night: requests per night,
    the oldest answer ever served, and the cache's row count;
 4. lookups in parallel: a forced enrich of 40 shows and 40 movies against a fake answering in
    ``--parallel-latency``, one lookup at a time, then four (the tests check that four are under way
@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
@@ -55,7 +55,7 @@ from tests.conftest import (  # noqa: E402
     tv_entry,
     write_upstream,
 )
-from tests.fake_clock import FakeClock  # noqa: E402
+from tests.standins.fake_clock import FakeClock  # noqa: E402
 
 WARM_TARGET_SECONDS = 3.0
 RSS_TARGET_MB = 200.0

@@ -1,6 +1,6 @@
 """Write tests/fixtures/episode_map/ (the rows tests/test_episode_map.py runs on) from the full snapshots; by hand:
 
-    uv run python tests/episode_map_fixtures.py [--shared ../shared]
+    uv run python tests/fixture_writers/episode_map_fixtures.py [--shared ../shared]
 
 Real rows, copied: the upstream TV rows of the Trakt shows of issue 22 (Attack on Titan, Spy x Family,
 Bleach, Sailor Moon Crystal, Detective Conan), and for One Piece and Naruto Shippuden, which upstream
@@ -18,14 +18,14 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.published.jsonio import write_json  # noqa: E402
 from pipeline.sources import anime_lists  # noqa: E402
-from tests.predecessor_world import trakt_answers  # noqa: E402
-from tests.seasons_fixtures import cli  # noqa: E402
-from tests.subset_sources import cut  # noqa: E402
+from tests.fixture_writers.seasons_fixtures import cli  # noqa: E402
+from tests.fixture_writers.subset_sources import cut  # noqa: E402
+from tests.standins.predecessor_world import trakt_answers  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "episode_map"
 # Seasons counted from Anime-Lists' own numbering (@20ca4d8): AniDB id, its numbering, the Trakt show.
@@ -46,8 +46,8 @@ EPISODES = {
     # Sailor Moon Crystal: TMDB's seasons (bingebase.com's TMDB listing: "Season I: Dark Kingdom, 14 episodes,
     # 3 seasons"; Wikipedia's episode list: 26 episodes in the first two seasons, 13 in the third).
     60834: {0: 0, 1: 14, 2: 12, 3: 13},
-    1420: {0: 10, 1: 25, 2: 12, 3: 22, 4: 30},  # Attack on Titan: TMDB's listing (as tests/seasons_fixtures.py)
-    190742: {0: 1, 1: 25, 2: 12, 3: 13},  # Spy x Family: TMDB's listing (as tests/seasons_fixtures.py)
+    1420: {0: 10, 1: 25, 2: 12, 3: 22, 4: 30},  # Attack on Titan: TMDB's listing (as seasons_fixtures.py)
+    190742: {0: 1, 1: 25, 2: 12, 3: 13},  # Spy x Family: TMDB's listing (as tests/fixture_writers/seasons_fixtures.py)
     # Bleach: season 1 the 366 episodes of the first run (Anime-Lists AniDB 2369: tmdbseason 1, TVDB ranges to
     # 366); season 2 Thousand-Year Blood War, parts 1-3 (13 + 13 + 14, Wikipedia's episode list).
     30850: {0: 2, 1: 366, 2: 40},

@@ -1,8 +1,8 @@
 """How long a consumer could see a 404 while the nightly replaces release assets; run by hand:
 
-    uv run python tests/measure_release_swap.py [--output output] [--rounds 5]
+    uv run python tests/measurements/measure_release_swap.py [--output output] [--rounds 5]
 
-Against tests/fake_gh.py (which deletes before it uploads, like cli/cli's ``uploadWithDelete``), with the
+Against tests/standins/fake_gh.py (which deletes before it uploads, like cli/cli's ``uploadWithDelete``), with the
 checkout's real output/ files, every asset changed: today's ``gh release upload --clobber`` against
 pipeline/github/release.py's upload-as-``.next``-then-rename. For each replaced asset it prints how long its name
 was missing on the fake, the bytes uploaded meanwhile (on GitHub the gap of ``--clobber`` lasts the whole
@@ -18,13 +18,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.errors import PipelineError  # noqa: E402
 from pipeline.github import release  # noqa: E402
 from pipeline.github.gh import Gh  # noqa: E402
-from tests.fake_gh import FakeGh  # noqa: E402
+from tests.standins.fake_gh import FakeGh  # noqa: E402
 
 REPO = "owner/data"
 

@@ -1,7 +1,7 @@
 """Cut the mapping-source subsets in pipeline/demo_data/sources/ from the full snapshots; run by hand:
 
-    uv run python tests/subset_sources.py [../shared/fixtures]
-    uv run python tests/subset_sources.py --rules [../shared/fixtures]   # tests/fixtures/rules/ only
+    uv run python tests/fixture_writers/subset_sources.py [../shared/fixtures]
+    uv run python tests/fixture_writers/subset_sources.py --rules [../shared/fixtures]   # tests/fixtures/rules/ only
 
 Real rows, copied verbatim (the XML elements, the YAML list items, the JSON objects): every row a test
 names (``PICKED``), one row of each rule that drops a candidate, and a spread of candidates that are
@@ -21,7 +21,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.evidence import rules  # noqa: E402

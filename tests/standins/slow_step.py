@@ -1,4 +1,4 @@
-"""``python -m tests.slow_step DB``: a step's Python that writes the Trakt cache until it is stopped.
+"""``python -m tests.standins.slow_step DB``: a step's Python that writes the Trakt cache until it is stopped.
 
 It stops the way ``pipeline.enrich`` does (enrich's own handler, ``_stop_on_sigterm``, for SIGINT and SIGTERM), closes
 the database, then leaves ``python.exited`` in the working directory; ``python.pid`` says who it is.

@@ -1,6 +1,6 @@
 """Write tests/fixtures/seasons/ (the rows tests/test_seasons.py runs on) from the full snapshots; run by hand:
 
-    uv run python tests/seasons_fixtures.py [--shared ../shared]
+    uv run python tests/fixture_writers/seasons_fixtures.py [--shared ../shared]
 
 Real rows, copied: the upstream TV rows of seven Trakt shows the issue names (Attack on Titan, Spy x
 Family, Slime, JoJo, Mushoku Tensei, Full Metal Panic, Re:Zero), the rows of the three mapping sources
@@ -18,12 +18,12 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.published.jsonio import write_json  # noqa: E402
-from tests.predecessor_world import trakt_answers  # noqa: E402
-from tests.subset_sources import cut  # noqa: E402
+from tests.fixture_writers.subset_sources import cut  # noqa: E402
+from tests.standins.predecessor_world import trakt_answers  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "seasons"
 # Trakt show id -> season number -> episode count (by hand, TMDB's numbering of the show).

@@ -1,8 +1,8 @@
 """The episode maps and the AniDB/AniList ids on the full data, through the REAL chain; run by hand:
 
-    uv run python tests/benchmark_episode_map.py [--fixtures ../shared/fixtures] [--counts synthetic|fit]
+    uv run python tests/benchmarks/benchmark_episode_map.py [--fixtures ../shared/fixtures] [--counts synthetic|fit]
 
-One first night after the import, as tests/benchmark_seasons.py runs it (fetch, discover, enrich,
+One first night after the import, as tests/benchmarks/benchmark_seasons.py runs it (fetch, discover, enrich,
 validate against a fake Trakt answering what the imported output/ says, the FULL mapping sources).
 Prints: the TV entries with a map, with several ranges, without one (and why), refused for a count
 mismatch (the sources' numbering against Trakt's counts) or cut where another entry starts; the AniDB
@@ -14,7 +14,7 @@ The snapshots hold no Trakt episode counts and only the seasons the predecessor'
 ``--counts synthetic`` (the default) lets the fake give each season a stable count from 11 to 26
 (pipeline/trakt/fake.py); ``--counts fit`` gives every season 10,000 episodes; ``--counts sources``
 adds, to the synthetic counts, the seasons and counts Anime-Lists' own numbering gives the shows it
-numbers (its mapping-list ranges, as tests/episode_map_fixtures.py does for One Piece): the maps across
+numbers (its mapping-list ranges, as tests/fixture_writers/episode_map_fixtures.py does for One Piece): the maps across
 seasons then show, though their agreement with the sources is built in. None is Trakt's: the figures
 say what the rules make of the data, not how often Trakt's real counts agree with the sources.
 """
@@ -30,15 +30,15 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import lookup  # noqa: E402
 from pipeline.evidence import episode_map as maps  # noqa: E402
 from pipeline.published.models import episode_map_of  # noqa: E402
 from pipeline.sources.catalog import load_joined  # noqa: E402
-from tests.benchmark_seasons import share  # noqa: E402
-from tests.measure_first_night import UPSTREAM, World, build_fake, run_night  # noqa: E402
+from tests.benchmarks.benchmark_seasons import share  # noqa: E402
+from tests.measurements.measure_first_night import UPSTREAM, World, build_fake, run_night  # noqa: E402
 
 
 def round_trip(entries: list[dict[str, Any]]) -> tuple[int, list[str]]:

@@ -1,6 +1,7 @@
 """The first nightly after the import, through the REAL chain, measured on the full data; run by hand:
 
-    uv run python tests/measure_first_night.py [--fixtures ../shared/fixtures] [--write-subset DIR --every 20]
+    uv run python tests/measurements/measure_first_night.py [--fixtures ../shared/fixtures]
+        [--write-subset DIR --every 20]
 
 The committed ``output/`` (the predecessor's files, imported) is copied into a temporary directory, and
 the real steps run there (``pipeline.fetch``, ``pipeline.discover``, ``pipeline.enrich``,
@@ -12,7 +13,7 @@ the fake's synthetic answers. Trakt's search by TMDB/TVDB/IMDb id answers the im
 that carries the id, where exactly one does; the sources' other ids get the fake's synthesized answers
 (``FakeTrakt.synthesize_search``, with its share of empty, ambiguous and wrong-type answers).
 
-Unlike tests/measure_migration.py (the sources' claims standing in for discovery, as overrides), the
+Unlike tests/measurements/measure_migration.py (the sources' claims standing in for discovery, as overrides), the
 discover step here applies its real rules, and drops what they drop.
 
 Three nights: the real one (must publish without ``--allow-shrink``), Trakt answering 404 for every
@@ -42,7 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import discover, fetch, validate  # noqa: E402
@@ -55,8 +56,8 @@ from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTRE
 from pipeline.sources import anime_lists, upstream  # noqa: E402
 from pipeline.trakt.fake import JSON_TYPE, FakeTrakt, local_environment  # noqa: E402
 from tests import shared_fixtures  # noqa: E402
-from tests.predecessor_world import externals_of, trakt_answers  # noqa: E402
-from tests.subset_sources import cut  # noqa: E402
+from tests.fixture_writers.subset_sources import cut  # noqa: E402
+from tests.standins.predecessor_world import externals_of, trakt_answers  # noqa: E402
 
 UPSTREAM = ROOT / "pipeline" / "demo_data" / "upstream"
 # Long runners consumers read today (issue 21): each must stay published after the first night.

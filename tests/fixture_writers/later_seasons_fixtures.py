@@ -1,6 +1,6 @@
 """Write tests/fixtures/later-seasons/ (the rows tests/test_later_seasons.py runs on) from the full snapshots:
 
-    uv run python tests/later_seasons_fixtures.py [--shared ../shared]
+    uv run python tests/fixture_writers/later_seasons_fixtures.py [--shared ../shared]
 
 Real rows, copied: the three mapping sources' rows (tests/subset_sources.cut) and upstream's TV rows for
 the later seasons and continuation cours issue 21 names (Bleach TYBW parts 3 and 4, Attack on Titan's
@@ -18,12 +18,12 @@ import json
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.published.jsonio import write_json  # noqa: E402
-from tests.predecessor_world import trakt_answers  # noqa: E402
-from tests.subset_sources import cut  # noqa: E402
+from tests.fixture_writers.subset_sources import cut  # noqa: E402
+from tests.standins.predecessor_world import trakt_answers  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "later-seasons"
 # Trakt show id -> season number -> episode count (by hand, TMDB's numbering of the show).

@@ -1,8 +1,9 @@
 """The season evidence on the full data, through the REAL chain; run by hand:
 
-    uv run python tests/benchmark_seasons.py [--fixtures ../shared/fixtures] [--counts synthetic|fit] [--seed 15]
+    uv run python tests/benchmarks/benchmark_seasons.py [--fixtures ../shared/fixtures]
+        [--counts synthetic|fit] [--seed 15]
 
-One first night after the import, as tests/measure_first_night.py runs it (fetch, discover, enrich,
+One first night after the import, as tests/measurements/measure_first_night.py runs it (fetch, discover, enrich,
 validate against a fake Trakt answering what the imported output/ says, the FULL mapping sources).
 Prints, for the TV entries: the share whose show, season and offset agree with Anime-Lists' TMDB
 numbering where it names the same show (its ``tmdbtv`` is the Trakt show's TMDB id), before (the
@@ -27,13 +28,13 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.evidence.rules import Joined  # noqa: E402
 from pipeline.evidence.seasons import CORRECTIONS  # noqa: E402
 from pipeline.sources.catalog import load_joined  # noqa: E402
-from tests.measure_first_night import UPSTREAM, World, build_fake, read, run_night  # noqa: E402
+from tests.measurements.measure_first_night import UPSTREAM, World, build_fake, read, run_night  # noqa: E402
 
 Position = tuple[int, int] | None  # (Trakt season, offset) of an entry, None for a split cour nothing places
 

@@ -1,6 +1,6 @@
 """Benchmark of discovery (issues 9, 15) on the full snapshots in ../shared/fixtures; run by hand:
 
-    uv run python tests/benchmark_discovery.py [--shared ../shared/fixtures] [--limit 1000] [--period 5]
+    uv run python tests/benchmarks/benchmark_discovery.py [--shared ../shared/fixtures] [--limit 1000] [--period 5]
 
 1. parsing the three full sources (target < 2 s);
 2. precision on the overlap with upstream: the rules applied to every MAL id the sources know,
@@ -31,7 +31,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.evidence import rules  # noqa: E402
@@ -40,7 +40,7 @@ from pipeline.sources import joined as sources_joined  # noqa: E402
 from pipeline.sources.catalog import SOURCES  # noqa: E402
 from pipeline.trakt.fake import FakeTrakt, most_in_window  # noqa: E402
 from tests import shared_fixtures  # noqa: E402
-from tests.benchmark import Table, make_workdir, run_step, step_environment  # noqa: E402
+from tests.benchmarks.benchmark import Table, make_workdir, run_step, step_environment  # noqa: E402
 from tests.conftest import API_KEY, SOURCE_VARIABLES, real_lists  # noqa: E402
 
 PARSE_TARGET_SECONDS = 2.0

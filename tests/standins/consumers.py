@@ -1,7 +1,7 @@
 """The predecessor's real consumers, written down as rules: which entries each parser keeps, which ids it reads.
 
 Each rule is transcribed from the consumer's code, cited below by repository, commit and file. Used by
-tests/test_consumers.py and tests/consumer_figures.py. "Number" is JavaScript's ``typeof x === "number"``
+tests/test_consumers.py and tests/measurements/consumer_figures.py. "Number" is JavaScript's ``typeof x === "number"``
 (zod's ``z.number()``): an int or a float, never a bool; "truthy" is JavaScript's (``0``, ``""`` and
 ``null`` are not).
 

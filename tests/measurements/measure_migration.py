@@ -1,6 +1,7 @@
 """What the first nightly after importing the predecessor's files would do, measured on the real data; run by hand:
 
-    uv run python tests/measure_migration.py [--fixtures ../shared/fixtures] [--write-subset DIR --every 20]
+    uv run python tests/measurements/measure_migration.py [--fixtures ../shared/fixtures]
+        [--write-subset DIR --every 20]
 
 1. Coverage: of the predecessor's MAL ids (per file), how many the upstream lists map, how many the
    mapping sources could add (MAL id -> AniDB id in Kometa's anime_ids.json -> TMDB tv id and season,
@@ -32,7 +33,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline import guards  # noqa: E402
@@ -42,7 +43,7 @@ from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTRE
 from pipeline.trakt.fake import FakeTrakt  # noqa: E402
 from tests import shared_fixtures  # noqa: E402
 from tests.conftest import API_KEY, make_config  # noqa: E402
-from tests.predecessor_world import Entries, World, externals_of, install, trakt_answers  # noqa: E402
+from tests.standins.predecessor_world import Entries, World, externals_of, install, trakt_answers  # noqa: E402
 
 
 def _number(value: Any) -> int | None:

@@ -1,9 +1,10 @@
 """What the predecessor's consumers get from published files (issues 8 and 17); run by hand, prints figures:
 
-    uv run python tests/consumer_figures.py --fixtures ../shared/fixtures --before main
-    uv run python tests/consumer_figures.py --output-dir DIR     # only files already published (e.g. the predecessor's)
+    uv run python tests/measurements/consumer_figures.py --fixtures ../shared/fixtures --before main
+    uv run python tests/measurements/consumer_figures.py --output-dir DIR
+        # only files already published (e.g. the predecessor's)
 
-For each consumer of tests/consumers.py (animeApi, AIOStreams' three parsers, aiometadata, Usenet-Ultimate)
+For each consumer of tests/standins/consumers.py (animeApi, AIOStreams' three parsers, aiometadata, Usenet-Ultimate)
 and each output file: the entries it accepts and the ids it reads, of the ids it looks for that the
 entries carry, on
 
@@ -34,13 +35,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.published.models import OUTPUT_FILE  # noqa: E402
 from pipeline.trakt.fake import SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt  # noqa: E402
 from tests.conftest import API_KEY, real_lists  # noqa: E402
-from tests.consumers import ALL, Reading, read_file  # noqa: E402
+from tests.standins.consumers import ALL, Reading, read_file  # noqa: E402
 
 FIXTURES = ROOT.parent / "shared" / "fixtures"  # the shared snapshots, beside the checkout
 Files = dict[str, list[dict[str, Any]]]  # output file name -> entries

@@ -1,5 +1,5 @@
 """The predecessor's published files as a world to run enrich in, for tests/test_migration_guards.py and
-tests/measure_migration.py: a fake Trakt answering what the predecessor published, its files as the
+tests/measurements/measure_migration.py: a fake Trakt answering what the predecessor published, its files as the
 imported ``output/``, and a stand-in for discovery (the mapping sources' claims, given as overrides).
 """
 
@@ -15,7 +15,7 @@ from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTRE
 
 Entries = list[dict[str, Any]]
 OVERRIDE: dict[Kind, str] = {"shows": "override_tv.json", "movies": "override_movies.json"}
-SUBSET = Path(__file__).resolve().parent / "fixtures" / "predecessor"
+SUBSET = Path(__file__).resolve().parents[1] / "fixtures" / "predecessor"
 
 
 @dataclass(slots=True)
@@ -129,7 +129,7 @@ def install(
 
 
 def load_subset(folder: Path = SUBSET) -> World:
-    """The subset that ``tests/measure_migration.py --write-subset`` wrote (``guards-*.json``)."""
+    """The subset that ``tests/measurements/measure_migration.py --write-subset`` wrote (``guards-*.json``)."""
 
     def read(name: str) -> Any:
         return json.loads((folder / f"guards-{name}").read_text(encoding="utf-8"))

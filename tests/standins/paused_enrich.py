@@ -1,4 +1,4 @@
-"""``python -m tests.paused_enrich ARGS``: ``python -m pipeline.enrich ARGS``, stoppable at a known point.
+"""``python -m tests.standins.paused_enrich ARGS``: ``python -m pipeline.enrich ARGS``, stoppable at a known point.
 
 For the kill tests. With ``PAUSE_BEFORE_REPLACE=<file name>`` set, the atomic writer, once its
 temporary copy of that file is whole on disk, prints ``paused before <path>`` on stdout and waits to
