@@ -36,7 +36,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from pipeline import guards  # noqa: E402
+from pipeline.evidence import guards  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE, Kind  # noqa: E402
