@@ -36,9 +36,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.evidence import guards  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
+from pipeline.evidence import guards  # noqa: E402
 from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE, Kind  # noqa: E402
 from pipeline.trakt.fake import FakeTrakt  # noqa: E402
 from tests import shared_fixtures  # noqa: E402
