@@ -96,7 +96,7 @@ def test_mapping_sources_are_served_when_present(tmp_path: Path, monkeypatch: py
 
 def test_demo_environment_is_put_back_after_the_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Inside: a new directory under TMPDIR, URLs on 127.0.0.1, the fake's key. After: cwd and variables as before."""
-    from pipeline.demo import demo_environment
+    from pipeline.demo.run import demo_environment
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setenv("TRAKT_API_KEY", "my-real-key")

@@ -1,0 +1,1 @@
+"""``--demo``: the stand-ins the demo runs against (``run``)."""
