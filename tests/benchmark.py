@@ -2,7 +2,7 @@
 
     uv run python tests/benchmark.py [--limit 1000] [--period 5] [--latency 0.003] [--nights 60]
 
-1. cold run of the full real upstream lists (pipeline/demo_data/upstream), as a separate process, against
+1. cold run of the full real upstream lists (pipeline/demo/data/upstream), as a separate process, against
    a fake that answers every id and answers 429 past ``--limit`` calls in any ``--period`` seconds;
    the client is configured for the same limit. Requests, 429s, wall time against the bound
    ``(requests - limit) / (limit / period)``, and the peak RSS;

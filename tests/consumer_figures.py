@@ -12,8 +12,8 @@ entries carry, on
 - the output of the whole chain (``python -m pipeline --no-progress``) of ``--before`` (extracted with
   ``git archive`` into a temporary directory) and of this checkout, each run in a temporary directory
   against a local fake Trakt that answers every id of the real upstream lists
-  (pipeline/demo_data/upstream) and whose Wikidata stand-in knows the real Letterboxd slugs of
-  pipeline/demo_data/wikidata-letterboxd.json, as docs/running.md's "Running against a local fake Trakt" does;
+  (pipeline/demo/data/upstream) and whose Wikidata stand-in knows the real Letterboxd slugs of
+  pipeline/demo/data/wikidata-letterboxd.json, as docs/running.md's "Running against a local fake Trakt" does;
 
 then the Letterboxd coverage of the movies (full ids, slug only, null) of each. No targets: the figures
 are for the report.

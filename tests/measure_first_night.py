@@ -5,7 +5,7 @@
 The committed ``output/`` (the predecessor's files, imported) is copied into a temporary directory, and
 the real steps run there (``pipeline.fetch``, ``pipeline.discover``, ``pipeline.enrich``,
 ``pipeline.validate``) against a fake Trakt started in this process that also serves the real upstream
-lists (pipeline/demo_data/upstream/) and the FULL real mapping sources (``--fixtures``/sources/). The
+lists (pipeline/demo/data/upstream/) and the FULL real mapping sources (``--fixtures``/sources/). The
 fake answers every Trakt id the imported files name as they say (show, its seasons, movie); a Trakt id
 the upstream lists map to a MAL id the predecessor had as not found answers 404; other upstream ids get
 the fake's synthetic answers. Trakt's search by TMDB/TVDB/IMDb id answers the imported show or movie
@@ -56,7 +56,7 @@ from tests import shared_fixtures  # noqa: E402
 from tests.predecessor_world import externals_of, trakt_answers  # noqa: E402
 from tests.subset_sources import cut  # noqa: E402
 
-UPSTREAM = ROOT / "pipeline" / "demo_data" / "upstream"
+UPSTREAM = ROOT / "pipeline" / "demo" / "data" / "upstream"
 CLEARED = ("TRAKT_", "ANITRAKT_", "ANIME_", "SHINKRO_", "FETCH_", "OUTPUT_", "PIPELINE_")
 
 

@@ -2,7 +2,7 @@
 
 The parsers' rules are in tests/consumers.py, transcribed from each consumer's code (cited there). They
 run on the full chain's output for the real upstream lists (against the fake Trakt, whose Wikidata
-stand-in knows real Letterboxd slugs: pipeline/demo_data/wikidata-letterboxd.json), on the committed
+stand-in knows real Letterboxd slugs: pipeline/demo/data/wikidata-letterboxd.json), on the committed
 ``output/``, and on real entries of the predecessor's last published files
 (tests/fixtures/predecessor-sample/), to show they are the rules consumers apply to those files.
 """

@@ -84,7 +84,7 @@ def test_demo_refuses_an_api_key() -> None:
 
 
 def test_mapping_sources_are_served_when_present(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo fake serves each file of demo_data/sources/ at its variable's URL; a missing one is not served."""
+    """The demo fake serves each file of demo/data/sources/ at its variable's URL; a missing one is not served."""
     (tmp_path / "tvdb-mal.yaml").write_text("AnimeMap: []\n")
     monkeypatch.setattr(fake_trakt, "SOURCES", tmp_path)
     with fake_trakt.build_local_fake() as fake:

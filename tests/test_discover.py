@@ -1,6 +1,6 @@
 """pipeline.discover and what enrich makes of its candidates, on real source rows against the fake Trakt.
 
-Each test cuts the rows of a few MAL ids out of pipeline/demo_data/sources/ (as tests/subset_sources.py
+Each test cuts the rows of a few MAL ids out of pipeline/demo/data/sources/ (as tests/subset_sources.py
 cuts the full files), so the rules see exactly the real rows, and gives the fake the Trakt answers it needs.
 """
 

@@ -77,8 +77,8 @@ class Nightly:
         self._seed()
 
     def _serve_sources(self) -> None:
-        """The mapping sources, where the project has test copies of them (pipeline/demo_data/sources/)."""
-        sources = ROOT / "pipeline" / "demo_data" / "sources"
+        """The mapping sources, where the project has test copies of them (pipeline/demo/data/sources/)."""
+        sources = ROOT / "pipeline" / "demo" / "data" / "sources"
         for variable, name in (
             ("ANIME_LISTS_URL", "anime-list-master.xml"),
             ("ANIME_IDS_URL", "anime_ids.json"),

@@ -1,4 +1,4 @@
-"""The discovery rules, each on real rows of the three sources (pipeline/demo_data/sources/)."""
+"""The discovery rules, each on real rows of the three sources (pipeline/demo/data/sources/)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The three mapping-source parsers, on real rows (pipeline/demo_data/sources/) and on broken files."""
+"""The three mapping-source parsers, on real rows (pipeline/demo/data/sources/) and on broken files."""
 
 from __future__ import annotations
 

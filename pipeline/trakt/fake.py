@@ -36,7 +36,7 @@ static files').
 Every answer but a static file waits ``latency`` seconds first (faults add their ``delay``).
 
 By hand: ``uv run python -m pipeline.trakt.fake --port 8765`` serves the recorded sample plus
-synthesized answers for the upstream lists in pipeline/demo_data, and prints the environment to export.
+synthesized answers for the upstream lists in pipeline/demo/data, and prints the environment to export.
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ from urllib.parse import parse_qs
 from pipeline.sources import anime_lists, catalog
 from pipeline.sources.anime_lists import AnimeListsRow
 
-FIXTURES = Path(__file__).resolve().parents[1] / "demo_data"
+FIXTURES = Path(__file__).resolve().parents[1] / "demo" / "data"
 SAMPLE = FIXTURES / "trakt-sample.json"
 UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
 UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
@@ -73,7 +73,7 @@ SPARQL_PATH = "/sparql"  # the stand-in for Wikidata's SPARQL endpoint
 # Real Letterboxd slugs (the predecessor's, by TMDB id) of the 10 films of the recorded Trakt sample
 LETTERBOXD_SAMPLE = FIXTURES / "wikidata-letterboxd.json"
 SOURCES = FIXTURES / "sources"  # subsets of the three mapping sources (tests/subset_sources.py)
-# Variable -> mapping source file in demo_data/sources/, served as /sources/<file> (serve_sources).
+# Variable -> mapping source file in demo/data/sources/, served as /sources/<file> (serve_sources).
 SOURCE_FILES = {source.variable: source.file for source in catalog.SOURCES}
 SOURCE_TYPE = "text/plain; charset=utf-8"  # as raw.githubusercontent.com serves each of them
 
@@ -244,7 +244,7 @@ class FakeTrakt:
 
     @classmethod
     def from_sample(cls, path: str | Path = SAMPLE, **options: Any) -> FakeTrakt:
-        """A fake answering the recorded Trakt answers in ``path`` (pipeline/demo_data/trakt-sample.json)."""
+        """A fake answering the recorded Trakt answers in ``path`` (pipeline/demo/data/trakt-sample.json)."""
         sample = json.loads(Path(path).read_text(encoding="utf-8"))
         return cls(
             shows={int(key): value for key, value in sample["shows"].items()},
