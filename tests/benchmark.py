@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from pipeline.demo.fake_trakt import SPARQL_PATH, FakeTrakt, most_in_window  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.sources import upstream  # noqa: E402
 from pipeline.trakt.client import cache_key  # noqa: E402
-from pipeline.trakt.fake import SPARQL_PATH, FakeTrakt, most_in_window  # noqa: E402
 from tests.conftest import (  # noqa: E402
     API_KEY,
     copy_real_upstream,

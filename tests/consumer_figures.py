@@ -37,8 +37,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from pipeline.demo.fake_trakt import SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt  # noqa: E402
 from pipeline.models import OUTPUT_FILE  # noqa: E402
-from pipeline.trakt.fake import SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt  # noqa: E402
 from tests.conftest import API_KEY, real_lists  # noqa: E402
 from tests.consumers import ALL, Reading, read_file  # noqa: E402
 

@@ -46,12 +46,12 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline import discover, fetch, guards, validate  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
+from pipeline.demo.fake_trakt import JSON_TYPE, FakeTrakt, local_environment  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.errors import PipelineError  # noqa: E402
 from pipeline.jsonio import write_json  # noqa: E402
 from pipeline.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE  # noqa: E402
 from pipeline.sources import anime_lists, upstream  # noqa: E402
-from pipeline.trakt.fake import JSON_TYPE, FakeTrakt, local_environment  # noqa: E402
 from tests import shared_fixtures  # noqa: E402
 from tests.predecessor_world import externals_of, trakt_answers  # noqa: E402
 from tests.subset_sources import cut  # noqa: E402

@@ -37,9 +37,9 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline import guards  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
+from pipeline.demo.fake_trakt import FakeTrakt  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE, Kind  # noqa: E402
-from pipeline.trakt.fake import FakeTrakt  # noqa: E402
 from tests import shared_fixtures  # noqa: E402
 from tests.conftest import API_KEY, make_config  # noqa: E402
 from tests.predecessor_world import Entries, World, externals_of, install, trakt_answers  # noqa: E402

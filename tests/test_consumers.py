@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 import pipeline.__main__ as chain
+from pipeline.demo.fake_trakt import LETTERBOXD_SAMPLE, FakeTrakt
 from pipeline.models import OUTPUT_FILE
-from pipeline.trakt.fake import LETTERBOXD_SAMPLE, FakeTrakt
 from tests.conftest import API_KEY, real_lists
 from tests.consumers import (
     ALL,

@@ -14,7 +14,7 @@ import pytest
 import requests
 
 from pipeline.checks import validate_outputs
-from pipeline.trakt import fake as fake_trakt
+from pipeline.demo import fake_trakt
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIPPED = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from pipeline import candidates, discover, enrich
+from pipeline.demo.fake_trakt import SOURCES, FakeTrakt
 from pipeline.enrich import Options
 from pipeline.sources.catalog import write_status
-from pipeline.trakt.fake import SOURCES, FakeTrakt
 from tests.conftest import make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 from tests.subset_sources import cut
 
@@ -321,7 +321,7 @@ def test_a_step_right_after_another_counts_its_calls_in_the_rate_limit(workdir: 
 
 def test_a_failed_lookup_keeps_the_entry_discovered_before(workdir: Path, fake: FakeTrakt, upstream_one: None) -> None:
     """Trakt failing for one candidate (after retries) is transient: last night's mapping is kept."""
-    from pipeline.trakt.fake import Fault
+    from pipeline.demo.fake_trakt import Fault
 
     add_beet(fake, 1)
     write_sources(workdir, {BEET})

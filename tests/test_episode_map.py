@@ -17,13 +17,13 @@ from typing import Any
 import pytest
 
 from pipeline import crossref, lookup, report
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.evidence import episode_map as maps
 from pipeline.evidence.rules import join
 from pipeline.evidence.seasons import Episodes
 from pipeline.models import MapRange, Season, episode_map_of
 from pipeline.overrides import check_overrides
 from pipeline.sources import anime_ids, anime_lists, shinkro
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY
 from tests.test_seasons import run, validate
 

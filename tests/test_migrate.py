@@ -14,9 +14,9 @@ import pytest
 
 from pipeline import migrate
 from pipeline.checks import validate_outputs
+from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from pipeline.enrich import Options, enrich
 from pipeline.models import Mapping
-from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config
 
 PREDECESSOR = Path(__file__).resolve().parent / "fixtures" / "predecessor"

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.schemas import problems
-from pipeline.trakt.fake import FakeTrakt
 from tests.actions_runner import JobRun, Runner
 from tests.conftest import API_KEY, movie_entry, tv_entry
 from tests.fake_gh import FakeGh

@@ -8,9 +8,9 @@ from typing import Any
 
 from pipeline import alert, enrich, report
 from pipeline.checks import validate_outputs
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.enrich import Options
 from pipeline.overrides import check_overrides
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import make_config, read, seasons, show, tv_entry, write_upstream
 
 QUIET = Options(progress=False)

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
+from pipeline.demo.fake_trakt import SOURCES
 from pipeline.evidence import rules
 from pipeline.sources import anime_ids, anime_lists, shinkro
 from pipeline.trakt.client import parse_search
-from pipeline.trakt.fake import SOURCES
 
 
 @cache

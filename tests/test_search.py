@@ -7,9 +7,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from pipeline.models import SearchHit
 from pipeline.trakt.client import TraktClient
-from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import API_KEY, make_config
 from tests.fake_clock import FakeClock
 
@@ -108,8 +108,8 @@ def test_an_answer_that_is_not_a_list_is_a_failure_not_a_hit(workdir: Path, fake
 
 def test_fake_synthesizes_search_answers_for_the_source_rows(workdir: Path, fake: FakeTrakt) -> None:
     """The demo's fake finds each TMDB tv id of Anime-Lists as one show with its seasons, with variety."""
+    from pipeline.demo import fake_trakt
     from pipeline.sources import anime_lists
-    from pipeline.trakt import fake as fake_trakt
 
     rows = anime_lists.parse((fake_trakt.SOURCES / anime_lists.FILE).read_bytes())
     fake.synthesize_search(rows)
@@ -134,8 +134,8 @@ def test_fake_finds_films_filed_as_specials_by_imdb_id_but_not_an_episodes(workd
     """A special's IMDb id is a movie, except every SEARCH_EMPTY_EVERY-th (an episode's: ``[]``); a TV
     season's IMDb id is no movie. Real rows in tests/fixtures/rules/: the specials of Evangelion's film
     (AniDB 326, tt0169880) and Ghost in the Shell (AniDB 61, tt0113568 = 13 x 8,736)."""
+    from pipeline.demo import fake_trakt
     from pipeline.sources import anime_lists
-    from pipeline.trakt import fake as fake_trakt
 
     rows = anime_lists.parse((Path(__file__).parent / "fixtures" / "rules" / anime_lists.FILE).read_bytes())
     film, ghost = (next(row for row in rows if row.anidb_id == anidb) for anidb in (326, 61))

@@ -1,6 +1,6 @@
 """The stand-ins for ``python -m pipeline --demo``: the fake Trakt and the upstream files, in this process.
 
-``demo_environment()`` starts the fake Trakt of ``pipeline.trakt.fake`` on 127.0.0.1 (a free port),
+``demo_environment()`` starts the fake Trakt of ``pipeline.demo.fake_trakt`` on 127.0.0.1 (a free port),
 which also serves the upstream lists and, when ``pipeline/demo/data/sources/`` has them, the mapping
 sources; points every URL variable at it with the fake's key; and makes a new temporary directory
 the working directory, so ``output/`` and ``.cache/`` of the checkout are never touched. Everything
@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.config import REPO_ROOT
-from pipeline.trakt.fake import CLI_API_KEY, build_local_fake, local_environment
+from pipeline.demo.fake_trakt import CLI_API_KEY, build_local_fake, local_environment
 
 # The fake has no rate limit: pace the client for 1,000 calls a second, not Trakt's 1,000 per 5 minutes.
 RATE_LIMIT_PERIOD = "1"

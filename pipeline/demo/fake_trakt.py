@@ -35,7 +35,7 @@ static files').
 
 Every answer but a static file waits ``latency`` seconds first (faults add their ``delay``).
 
-By hand: ``uv run python -m pipeline.trakt.fake --port 8765`` serves the recorded sample plus
+By hand: ``uv run python -m pipeline.demo.fake_trakt --port 8765`` serves the recorded sample plus
 synthesized answers for the upstream lists in pipeline/demo/data, and prints the environment to export.
 """
 
