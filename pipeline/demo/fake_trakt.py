@@ -6,15 +6,12 @@
         ...  # point the client at fake.url
         assert fake.count("/shows/1") == 1
 
-Routes: ``GET /shows/{id}``, ``GET /shows/{id}/seasons`` and ``GET /movies/{id}`` answer from the
-public dicts ``shows``, ``seasons`` and ``movies``; an unknown id, or one in ``not_found_shows`` /
-``not_found_movies``, answers 404. Like Trakt, a season list carries ``episode_count``,
-``aired_episodes``, ``first_aired`` (and the other ``FULL_SEASON_FIELDS``) only when asked with
-``?extended=full``: a season stored without them gets stable synthesized ones (see ``full_season``).
-``GET /search/{tmdb|tvdb|imdb}/{id}?type=show|movie`` answers like
-Trakt's search by id: the results in ``search[(id_kind, id)]`` whose type is asked (``[]`` for an id
-it does not know), every result whatever the type for a key in ``search_ignores_type`` (as Trakt
-did during incidents). Each request goes through these steps, in order:
+A ``FakeTrakt`` is its world (``world.World``: the public dicts ``shows``, ``seasons``, ``movies``,
+``search``, ``static`` ..., and what it synthesizes) served over HTTP (``wire``). Routes:
+``GET /shows/{id}``, ``GET /shows/{id}/seasons`` (``?extended=full`` for the full seasons) and
+``GET /movies/{id}`` answer from the world; an unknown id, or one the world marks not found, answers
+404. ``GET /search/{tmdb|tvdb|imdb}/{id}?type=show|movie`` answers like Trakt's search by id, from the
+world's ``search``. Each request goes through these steps, in order:
 
 1. it is recorded in ``requests``;
 2. the first matching active fault (``add_fault``) is applied;
@@ -42,12 +39,9 @@ synthesized answers for the upstream lists in pipeline/demo/data, and prints the
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import re
-import socket
-import struct
 import sys
 import threading
 import time
@@ -55,60 +49,54 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs
 
-from pipeline.sources import anime_lists, catalog
-from pipeline.sources.anime_lists import AnimeListsRow
+from pipeline.demo.wire import JSON_TYPE, Answer, Handler, ReceivedRequest, Server, reason
+from pipeline.demo.world import (
+    LETTERBOXD_SAMPLE,
+    SAMPLE,
+    SOURCE_FILES,
+    SOURCES,
+    SPLIT_COUR_EVERY,
+    UPSTREAM_MOVIES,
+    UPSTREAM_TV,
+    World,
+    is_synthetic_not_found,
+)
+from pipeline.sources import anime_lists
 
-FIXTURES = Path(__file__).resolve().parents[1] / "demo" / "data"
-SAMPLE = FIXTURES / "trakt-sample.json"
-UPSTREAM_TV = FIXTURES / "upstream" / "tv.json"
-UPSTREAM_MOVIES = FIXTURES / "upstream" / "movies.json"
+# What the tests and the benchmarks take from here; the world's other names are in ``world``.
+__all__ = [
+    "CLI_API_KEY",
+    "JSON_TYPE",
+    "LETTERBOXD_SAMPLE",
+    "SAMPLE",
+    "SOURCES",
+    "SOURCE_FILES",
+    "SPARQL_PATH",
+    "SPLIT_COUR_EVERY",
+    "UPSTREAM_MOVIES",
+    "UPSTREAM_TV",
+    "FakeTrakt",
+    "Fault",
+    "ReceivedRequest",
+    "build_local_fake",
+    "is_synthetic_not_found",
+    "local_environment",
+    "main",
+    "most_in_window",
+]
+
 SPARQL_PATH = "/sparql"  # the stand-in for Wikidata's SPARQL endpoint
-# Real Letterboxd slugs (the predecessor's, by TMDB id) of the 10 films of the recorded Trakt sample
-LETTERBOXD_SAMPLE = FIXTURES / "wikidata-letterboxd.json"
-SOURCES = FIXTURES / "sources"  # subsets of the three mapping sources (tests/subset_sources.py)
-# Variable -> mapping source file in demo/data/sources/, served as /sources/<file> (serve_sources).
-SOURCE_FILES = {source.variable: source.file for source in catalog.SOURCES}
-SOURCE_TYPE = "text/plain; charset=utf-8"  # as raw.githubusercontent.com serves each of them
-
 CLI_API_KEY = "local-fake-key"
-JSON_TYPE = "application/json; charset=utf-8"
 RATE_LIMIT_NAME = "UNAUTHED_API_GET_LIMIT"
 
 _SHOW = re.compile(r"/shows/(\d+)")
 _SEASONS = re.compile(r"/shows/(\d+)/seasons")
 _MOVIE = re.compile(r"/movies/(\d+)")
 _SEARCH = re.compile(r"/search/(tmdb|tvdb|imdb)/([^/]+)")
-
-# The synthesis rules: stable functions of the Trakt id, never random.
-NOT_FOUND_EVERY = 53  # ~2% of shows and movies answer 404
-SPLIT_COUR_EVERY = 33  # ~3% of shows lack the highest season upstream asks for
-NO_YEAR_EVERY = 101  # year is null
-# Search answers synthesized for the mapping sources (see FakeTrakt.synthesize_search).
-SEARCH_SHOW_BASE, SEARCH_MOVIE_BASE, SEARCH_IMDB_BASE = 10_000_000, 20_000_000, 30_000_000
-SEARCH_EMPTY_EVERY = 13
-SEARCH_SEVERAL_EVERY = 17
-SEARCH_WRONG_TYPE_EVERY = 19
-SEASON_GAP_EVERY = 11
-# What Trakt adds to a season at ``?extended=full`` (its default level gives ``number`` and ``ids`` only).
-FULL_SEASON_FIELDS = (
-    "rating",
-    "votes",
-    "episode_count",
-    "aired_episodes",
-    "title",
-    "overview",
-    "first_aired",
-    "updated_at",
-    "network",
-)
-SYNTHETIC_EPISODE_COUNTS = (12, 13, 24, 25, 11, 26)  # by season trakt id: cours and double cours
 
 
 def most_in_window(times: Sequence[float], period: float) -> int:
@@ -151,18 +139,6 @@ class Fault:
         return self.reset or self.cut or self.status is not None or self.body is not None
 
 
-@dataclass(frozen=True, slots=True)
-class ReceivedRequest:
-    """One request as it arrived; header names are lower-cased, ``path`` has no query string."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    time: float  # the fake's clock (time.monotonic by default) at arrival
-    query: str = ""
-    client_port: int = 0  # the same port on two requests means the connection was kept alive
-
-
 @dataclass(slots=True)
 class _ActiveFault:
     fault: Fault
@@ -176,25 +152,17 @@ class _ActiveFault:
         return self.pattern is None or self.pattern.search(path) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class _Answer:
-    status: int
-    body: bytes
-    headers: dict[str, str] = field(default_factory=dict)
-    content_type: str = JSON_TYPE
-
-
-def _json_answer(status: int, data: object, headers: dict[str, str] | None = None) -> _Answer:
+def _json_answer(status: int, data: object, headers: dict[str, str] | None = None) -> Answer:
     body = json.dumps(data, ensure_ascii=False).encode("utf-8")
-    return _Answer(status, body, headers or {})
+    return Answer(status, body, headers or {})
 
 
 NOT_FOUND = _json_answer(404, {"error": "not found"})
 RATE_LIMITED = _json_answer(429, {"error": "rate limit exceeded"})
 
 
-class FakeTrakt:
-    """The fake Trakt server; edit the public dicts and sets freely between requests."""
+class FakeTrakt(World):
+    """The fake Trakt server over its world; edit the world's public dicts and sets freely between requests."""
 
     def __init__(
         self,
@@ -212,16 +180,13 @@ class FakeTrakt:
         port: int = 0,
         clock: Callable[[], float] = time.monotonic,  # arrival times and the rate-limit window
     ) -> None:
-        self.shows: dict[int, dict[str, Any]] = dict(shows or {})
-        self.seasons: dict[int, list[dict[str, Any]]] = dict(seasons or {})
-        self.movies: dict[int, dict[str, Any]] = dict(movies or {})
-        self.not_found_shows: set[int] = set(not_found_shows)
-        self.not_found_movies: set[int] = set(not_found_movies)
-        self.static: dict[str, tuple[int, bytes, str]] = {}
-        self.search: dict[tuple[str, str], list[dict[str, Any]]] = {}
-        self.search_ignores_type: set[tuple[str, str]] = set()
-        self.letterboxd_by_tmdb: dict[int, list[str]] = {}
-        self.letterboxd_by_imdb: dict[str, list[str]] = {}
+        super().__init__(
+            shows=shows,
+            seasons=seasons,
+            movies=movies,
+            not_found_shows=not_found_shows,
+            not_found_movies=not_found_movies,
+        )
         self.expected_key = expected_key
         self.latency = latency
         self.rate_limit = rate_limit
@@ -237,55 +202,8 @@ class FakeTrakt:
         self._faults: list[_ActiveFault] = []
         self._window: deque[float] = deque()
         self._stopping = threading.Event()
-        self._server: _Server | None = None
+        self._server: Server | None = None
         self._thread: threading.Thread | None = None
-
-    # -- data ------------------------------------------------------------------------------------
-
-    @classmethod
-    def from_sample(cls, path: str | Path = SAMPLE, **options: Any) -> FakeTrakt:
-        """A fake answering the recorded Trakt answers in ``path`` (pipeline/demo/data/trakt-sample.json)."""
-        sample = json.loads(Path(path).read_text(encoding="utf-8"))
-        return cls(
-            shows={int(key): value for key, value in sample["shows"].items()},
-            seasons={int(key): value for key, value in sample["seasons"].items()},
-            movies={int(key): value for key, value in sample["movies"].items()},
-            not_found_shows=sample["not_found"]["shows"],
-            not_found_movies=sample["not_found"]["movies"],
-            **options,
-        )
-
-    def synthesize(
-        self, tv_entries: Iterable[Mapping[str, Any]], movie_entries: Iterable[Mapping[str, Any]]
-    ) -> FakeTrakt:
-        """Add deterministic answers for every upstream trakt_id not known yet (see ``synthetic_*``)."""
-        highest_season: dict[int, int] = {}
-        for entry in tv_entries:
-            trakt_id = _number(entry.get("trakt_id"))
-            if trakt_id:
-                number = _number(entry.get("season"), missing=1)  # 0 is specials
-                highest_season[trakt_id] = max(highest_season.get(trakt_id, 0), number)
-        for trakt_id, highest in sorted(highest_season.items()):
-            self._synthesize_show(trakt_id, highest)
-        for trakt_id in sorted({_number(entry.get("trakt_id")) for entry in movie_entries} - {0}):
-            if trakt_id in self.movies or trakt_id in self.not_found_movies:
-                continue
-            if is_synthetic_not_found(trakt_id):
-                self.not_found_movies.add(trakt_id)
-            else:
-                self.movies[trakt_id] = synthetic_movie(trakt_id)
-        return self
-
-    def _synthesize_show(self, trakt_id: int, highest_season: int) -> None:
-        if trakt_id in self.not_found_shows:
-            return
-        if trakt_id not in self.shows:
-            if is_synthetic_not_found(trakt_id):
-                self.not_found_shows.add(trakt_id)
-                return
-            self.shows[trakt_id] = synthetic_show(trakt_id)
-        if trakt_id not in self.seasons:
-            self.seasons[trakt_id] = synthetic_seasons(trakt_id, highest_season)
 
     # -- faults and the request log -----------------------------------------------------------------
 
@@ -337,7 +255,7 @@ class FakeTrakt:
         if self._server is not None:
             return self
         self._stopping.clear()
-        self._server = _Server((self.host, self.port), _Handler, self)
+        self._server = Server((self.host, self.port), Handler, self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.02,), name="fake-trakt", daemon=True
         )  # a short poll interval, so that stop() returns at once
@@ -383,16 +301,16 @@ class FakeTrakt:
         if seconds > 0:
             self._stopping.wait(seconds)
 
-    def _fault_answer(self, fault: Fault) -> _Answer:
+    def _fault_answer(self, fault: Fault) -> Answer:
         status = fault.status if fault.status is not None else 200
         if status == 429:
             with self._lock:
                 self.throttled += 1
-        body = fault.body if fault.body is not None else json.dumps({"error": _reason(status)}).encode()
+        body = fault.body if fault.body is not None else json.dumps({"error": reason(status)}).encode()
         content_type = "text/html; charset=utf-8" if body.lstrip().startswith(b"<") else JSON_TYPE
-        return _Answer(status, body, dict(fault.headers), content_type)
+        return Answer(status, body, dict(fault.headers), content_type)
 
-    def _trakt_answer(self, method: str, path: str, headers: Mapping[str, str], query: str = "") -> _Answer:
+    def _trakt_answer(self, method: str, path: str, headers: Mapping[str, str], query: str = "") -> Answer:
         """Check the headers and the rate limit at arrival, wait ``latency``, then answer."""
         answer = self._check_headers(headers)
         if answer is None:
@@ -402,7 +320,7 @@ class FakeTrakt:
         self._sleep(self.latency)
         return answer
 
-    def _check_headers(self, headers: Mapping[str, str]) -> _Answer | None:
+    def _check_headers(self, headers: Mapping[str, str]) -> Answer | None:
         key = headers.get("trakt-api-key", "")
         if not key or headers.get("trakt-api-version") != "2":
             return _json_answer(
@@ -445,378 +363,43 @@ class FakeTrakt:
             headers["Retry-After"] = str(max(1, math.ceil(frees_in)))
         return allowed, headers
 
-    def _route(self, method: str, path: str, query: str = "") -> _Answer:
+    def _answer(self, method: str, path: str, headers: Mapping[str, str], query: str) -> Answer:
+        """The answer to a request no fault replaced: a static file, Wikidata's, or Trakt's."""
+        if path in self.static:
+            status, body, content_type = self.static[path]
+            return Answer(status, body, {}, content_type)
+        if path == SPARQL_PATH:
+            return self._sparql_answer(headers, query)
+        return self._trakt_answer(method, path, headers, query)
+
+    def _route(self, method: str, path: str, query: str = "") -> Answer:
         if method != "GET":
             return NOT_FOUND
         found: object = None
         if match := _SEARCH.fullmatch(path):
-            return _json_answer(200, self._search(match[1], match[2], query))
+            wanted = {kind for value in parse_qs(query).get("type", []) for kind in value.split(",") if kind}
+            return _json_answer(200, self.search_results(match[1], match[2], wanted))
         if match := _SHOW.fullmatch(path):
-            trakt_id = int(match[1])
-            found = None if trakt_id in self.not_found_shows else self.shows.get(trakt_id)
+            found = self.show(int(match[1]))
         elif match := _SEASONS.fullmatch(path):
-            trakt_id = int(match[1])
-            listed = None if trakt_id in self.not_found_shows else self.seasons.get(trakt_id)
             full = "full" in ",".join(parse_qs(query).get("extended", [])).split(",")
-            found = (
-                None
-                if listed is None
-                else [full_season(season) if full else _default_level(season) for season in listed]
-            )
+            found = self.season_list(int(match[1]), full=full)
         elif match := _MOVIE.fullmatch(path):
-            trakt_id = int(match[1])
-            found = None if trakt_id in self.not_found_movies else self.movies.get(trakt_id)
+            found = self.movie(int(match[1]))
         return NOT_FOUND if found is None else _json_answer(200, found)
 
-    def _sparql_answer(self, headers: Mapping[str, str], query: str) -> _Answer:
+    def _sparql_answer(self, headers: Mapping[str, str], query: str) -> Answer:
         """Wikidata's answer to the Letterboxd query (see the module docstring)."""
         agent = headers.get("user-agent", "")
         if not agent or re.fullmatch(r"python-requests/[\d.]+", agent):
             body = b"Please set a user-agent and respect our robot policy https://w.wiki/4wJS."
-            return _Answer(403, body, {}, "text/plain; charset=utf-8")
+            return Answer(403, body, {}, "text/plain; charset=utf-8")
         sparql = "".join(parse_qs(query).get("query", []))
         if "P6127" not in sparql:
-            return _Answer(400, b"Query is empty or not the Letterboxd query", {}, "text/plain; charset=utf-8")
-        rows: list[dict[str, Any]] = []
-        for kind, known in (("tmdb", self.letterboxd_by_tmdb), ("imdb", self.letterboxd_by_imdb)):
-            clause = re.search(rf"VALUES \?{kind} \{{([^}}]*)\}}", sparql)
-            for value in re.findall(r'"([^"]+)"', clause[1] if clause else ""):
-                key: Any = int(value) if kind == "tmdb" and value.isdigit() else value
-                for slug in known.get(key, []):
-                    literal = {"type": "literal", "value": value}
-                    rows.append({"slug": {"type": "literal", "value": slug}, kind: literal})
+            return Answer(400, b"Query is empty or not the Letterboxd query", {}, "text/plain; charset=utf-8")
+        rows = self.letterboxd_rows(sparql)
         data = {"head": {"vars": ["slug", "tmdb", "imdb"]}, "results": {"bindings": rows}}
-        return _Answer(200, json.dumps(data).encode(), {}, "application/sparql-results+json;charset=utf-8")
-
-    def _search(self, id_kind: str, external_id: str, query: str) -> list[dict[str, Any]]:
-        results = self.search.get((id_kind, external_id), [])
-        wanted = {kind for value in parse_qs(query).get("type", []) for kind in value.split(",") if kind}
-        if not wanted or (id_kind, external_id) in self.search_ignores_type:
-            return results
-        return [result for result in results if result.get("type") in wanted]
-
-    def serve_letterboxd(self, path: Path = LETTERBOXD_SAMPLE) -> FakeTrakt:
-        """Let the Wikidata stand-in know the slugs of ``path`` (``[{"tmdb": N, "slug": "..."}]``)."""
-        for row in json.loads(path.read_text(encoding="utf-8")):
-            self.letterboxd_by_tmdb.setdefault(int(row["tmdb"]), []).append(str(row["slug"]))
-        return self
-
-    def serve_sources(self, folder: Path = SOURCES) -> FakeTrakt:
-        """Serve the mapping-source files in ``folder`` at ``/sources/<file name>``."""
-        for path in sorted(folder.iterdir()):
-            if path.name in SOURCE_FILES.values():
-                self.static[f"/sources/{path.name}"] = (200, path.read_bytes(), SOURCE_TYPE)
-        return self
-
-    def synthesize_search(self, rows: Iterable[AnimeListsRow]) -> FakeTrakt:
-        """Search answers, shows, seasons and movies for the TMDB/TVDB/IMDb ids of Anime-Lists rows.
-
-        A TMDB tv id X is the show ``SEARCH_SHOW_BASE + X`` with seasons 0 to the highest season the rows
-        give it; a TMDB movie id Y the movie ``SEARCH_MOVIE_BASE + Y``; an IMDb id ttZ (of a row without
-        a TMDB id) the movie ``SEARCH_IMDB_BASE + Z``. Movie ids on a special (season 0) of a show are
-        movies too, but every ``SEARCH_EMPTY_EVERY``-th such IMDb id (by Z) is an episode's, which a
-        search with ``type=movie`` answers ``[]``. Stable variety, by the TMDB id: every
-        ``SEARCH_EMPTY_EVERY``-th TMDB search answers ``[]`` (its TVDB search still finds the show), every
-        ``SEARCH_SEVERAL_EVERY``-th answers two shows, every ``SEARCH_WRONG_TYPE_EVERY``-th answers a
-        movie whatever the type asked, and every ``SEASON_GAP_EVERY``-th show lacks its highest season.
-        """
-        highest: dict[int, int] = {}
-        tvdb_of: dict[int, int] = {}
-        names: dict[int, str] = {}
-        for row in rows:
-            if row.tmdb_tv is not None:
-                highest[row.tmdb_tv] = max(highest.get(row.tmdb_tv, 0), row.tmdb_season or 0)
-                names.setdefault(row.tmdb_tv, row.name)
-                if row.tvdb_id is not None:
-                    tvdb_of.setdefault(row.tmdb_tv, row.tvdb_id)
-            special = 0 in (row.tvdb_season, row.tmdb_season)  # maybe a film filed as a special
-            if row.tmdb_tv is not None and not special:
-                continue
-            if len(row.tmdb_movies) == 1:
-                tmdb = row.tmdb_movies[0]
-                self._search_movie(("tmdb", str(tmdb)), SEARCH_MOVIE_BASE + tmdb, row.name, tmdb, None)
-            elif len(row.imdb_ids) == 1 and row.imdb_ids[0][2:].isdigit():
-                imdb, number = row.imdb_ids[0], int(row.imdb_ids[0][2:])
-                if special and number % SEARCH_EMPTY_EVERY == 0:  # an episode's IMDb id: no movie has it
-                    self.search.setdefault(("imdb", imdb), [])
-                    continue
-                self._search_movie(("imdb", imdb), SEARCH_IMDB_BASE + number, row.name, None, imdb)
-        for tmdb, top in sorted(highest.items()):
-            self._search_show(tmdb, tvdb_of.get(tmdb), names[tmdb], top)
-        return self
-
-    def _search_show(self, tmdb: int, tvdb: int | None, name: str, top: int) -> None:
-        trakt_id = SEARCH_SHOW_BASE + tmdb
-        ids = {"trakt": trakt_id, "slug": f"show-{trakt_id}", "tvdb": tvdb, "imdb": None, "tmdb": tmdb, "tvrage": None}
-        show = {"title": name, "year": _year(tmdb, 1990, 36), "ids": ids}
-        self.shows.setdefault(trakt_id, show)
-        last = top - 1 if top > 1 and tmdb % SEASON_GAP_EVERY == 0 else top
-        self.seasons.setdefault(trakt_id, synthetic_seasons(trakt_id, last))
-        found = [{"type": "show", "score": 1000, "show": show}]
-        if tvdb is not None:
-            self.search.setdefault(("tvdb", str(tvdb)), found)
-        key = ("tmdb", str(tmdb))
-        if tmdb % SEARCH_EMPTY_EVERY == 0:
-            self.search.setdefault(key, [])
-        elif tmdb % SEARCH_SEVERAL_EVERY == 0:
-            twin = {**show, "ids": {**ids, "trakt": trakt_id + 1, "slug": f"show-{trakt_id + 1}"}}
-            self.search.setdefault(key, [*found, {"type": "show", "score": 1000, "show": twin}])
-        elif tmdb % SEARCH_WRONG_TYPE_EVERY == 0:
-            movie = {"title": name, "year": show["year"], "ids": {"trakt": SEARCH_MOVIE_BASE + tmdb, "tmdb": tmdb}}
-            self.search.setdefault(key, [{"type": "movie", "score": 1000, "movie": movie}])
-            self.search_ignores_type.add(key)
-        else:
-            self.search.setdefault(key, found)
-
-    def _search_movie(self, key: tuple[str, str], trakt_id: int, name: str, tmdb: int | None, imdb: str | None) -> None:
-        ids = {"trakt": trakt_id, "slug": f"movie-{trakt_id}", "imdb": imdb, "tmdb": tmdb}
-        movie = {"title": name, "year": _year(trakt_id, 1970, 56), "ids": ids}
-        self.movies.setdefault(trakt_id, movie)
-        self.search.setdefault(key, [{"type": "movie", "score": 1000, "movie": movie}])
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], handler: type[_Handler], fake: FakeTrakt) -> None:
-        self.fake = fake
-        self._connections: set[socket.socket] = set()
-        self._connections_lock = threading.Lock()
-        super().__init__(address, handler)
-
-    def process_request(self, request: Any, client_address: Any) -> None:
-        with self._connections_lock:
-            self._connections.add(request)
-        super().process_request(request, client_address)
-
-    def shutdown_request(self, request: Any) -> None:
-        with self._connections_lock:
-            self._connections.discard(request)
-        super().shutdown_request(request)
-
-    def close_connections(self) -> None:
-        """End the kept-alive connections, so their handler threads stop waiting for a request."""
-        with self._connections_lock:
-            connections = list(self._connections)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], ConnectionError):
-            return  # the client went away (timeouts, resets): nothing to report
-        super().handle_error(request, client_address)
-
-
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: _Server
-
-    def setup(self) -> None:
-        super().setup()
-        # Headers and body go out in two writes; without this, Nagle + delayed ACK add ~40 ms each.
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    do_HEAD = do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # quiet: no access log on stderr
-
-    def _handle(self) -> None:
-        fake = self.server.fake
-        self._drain_body()
-        path, _, query = self.path.partition("?")
-        headers = {name.lower(): value for name, value in self.headers.items()}
-        request = ReceivedRequest(self.command, path, headers, fake.clock(), query, self.client_address[1])
-        fault = fake._arrive(request)
-        if fault is not None:
-            fake._sleep(fake.latency + fault.delay)
-            if fault.reset:
-                self._reset()
-                return
-            if fault.cut:
-                self._send_cut(
-                    fake._fault_answer(fault)
-                    if fault.status is not None or fault.body is not None
-                    else fake._trakt_answer(self.command, path, headers, query)
-                )
-                return
-            if fault.replaces_answer:
-                self._send(fake._fault_answer(fault))
-                return
-        if path in fake.static:
-            status, body, content_type = fake.static[path]
-            self._send(_Answer(status, body, {}, content_type))
-            return
-        if path == SPARQL_PATH:
-            self._send(fake._sparql_answer(headers, query))
-            return
-        self._send(fake._trakt_answer(self.command, path, headers, query))
-
-    def _drain_body(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > 0:
-            self.rfile.read(length)
-
-    def _send(self, answer: _Answer) -> None:
-        try:
-            self.send_response(answer.status, _reason(answer.status))
-            self.send_header("Content-Type", answer.content_type)
-            self.send_header("Content-Length", str(len(answer.body)))
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(answer.body)
-        except OSError:
-            self.close_connection = True  # the client gave up (e.g. its timeout passed)
-
-    def _send_cut(self, answer: _Answer) -> None:
-        """Announce the whole body, send half of it, close: the client sees the transfer cut short."""
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.send_response(answer.status, _reason(answer.status))
-            self.send_header("Content-Type", answer.content_type)
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.end_headers()
-            self.wfile.write(answer.body[: len(answer.body) // 2])
-            self.wfile.flush()
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def _reset(self) -> None:
-        """Close the socket with SO_LINGER 0, so the client sees a connection reset (RST)."""
-        self.close_connection = True
-        self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        self.rfile.close()  # drop the makefile reference, so close() really closes the descriptor
-        self.connection.close()
-
-
-# -- synthesized answers ---------------------------------------------------------------------------
-
-
-def is_synthetic_not_found(trakt_id: int) -> bool:
-    return trakt_id % NOT_FOUND_EVERY == 0
-
-
-def is_synthetic_split_cour(trakt_id: int) -> bool:
-    return trakt_id % SPLIT_COUR_EVERY == 0
-
-
-def synthetic_show(trakt_id: int) -> dict[str, Any]:
-    return {
-        "title": f"Show {trakt_id}",
-        "year": _year(trakt_id, 1990, 35),
-        "ids": {
-            "trakt": trakt_id,
-            "slug": f"show-{trakt_id}",
-            "tvdb": _maybe_id(trakt_id, 100_000 + trakt_id, none_every=47, zero_every=43),
-            "imdb": _imdb(trakt_id),
-            "tmdb": _maybe_id(trakt_id, 20_000 + trakt_id, none_every=41, zero_every=37),
-            "tvrage": None,
-        },
-    }
-
-
-def synthetic_seasons(trakt_id: int, highest_asked: int) -> list[dict[str, Any]]:
-    """Seasons 0..highest_asked, or 0..highest_asked-1 for a split cour; season trakt id = id*100+n."""
-    last = highest_asked - 1 if highest_asked >= 1 and is_synthetic_split_cour(trakt_id) else highest_asked
-    seasons = []
-    for number in range(last + 1):
-        season_id = trakt_id * 100 + number
-        specials = number == 0
-        seasons.append(
-            {
-                "number": number,
-                "ids": {
-                    "trakt": season_id,
-                    "tvdb": None if specials or season_id % 17 == 0 else 3_000_000 + season_id,
-                    "tmdb": None if specials else 600_000 + season_id,
-                    "tvrage": None,
-                },
-            }
-        )
-    return seasons
-
-
-def _default_level(season: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in season.items() if key not in FULL_SEASON_FIELDS}
-
-
-def full_season(season: dict[str, Any]) -> dict[str, Any]:
-    """A season as ``?extended=full`` gives it: the stored fields, else stable ones from its trakt id.
-
-    Specials and every fifth season have fewer aired episodes than listed (a season still airing);
-    ``first_aired`` is null where nothing aired, as on Trakt.
-    """
-    season_id = int(season["ids"]["trakt"])
-    count = season.get("episode_count", SYNTHETIC_EPISODE_COUNTS[season_id % len(SYNTHETIC_EPISODE_COUNTS)])
-    aired = max(0, count - 2) if season_id % 5 == 0 else count
-    year = 1995 + season_id % 30
-    synthesized = {
-        "rating": 7.5,
-        "votes": season_id % 1000,
-        "episode_count": count,
-        "aired_episodes": aired,
-        "title": f"Season {season['number']}",
-        "overview": None,
-        "first_aired": f"{year}-04-0{1 + season_id % 9}T15:00:00.000Z" if aired else None,
-        "updated_at": "2026-05-01T00:00:00.000Z",
-        "network": None,
-    }
-    return {**season, **{key: season.get(key, value) for key, value in synthesized.items()}}
-
-
-def synthetic_movie(trakt_id: int) -> dict[str, Any]:
-    return {
-        "title": f"Movie {trakt_id}",
-        "year": _year(trakt_id, 1970, 55),
-        "ids": {
-            "trakt": trakt_id,
-            "slug": f"movie-{trakt_id}",
-            "imdb": _imdb(trakt_id),
-            "tmdb": _maybe_id(trakt_id, 40_000 + trakt_id, none_every=41, zero_every=37),
-        },
-    }
-
-
-def _year(trakt_id: int, first: int, span: int) -> int | None:
-    return None if trakt_id % NO_YEAR_EVERY == 0 else first + trakt_id % span
-
-
-def _imdb(trakt_id: int) -> str | None:
-    if trakt_id % 31 == 0:
-        return None
-    if trakt_id % 29 == 0:
-        return ""
-    return f"tt{trakt_id:07d}"
-
-
-def _maybe_id(trakt_id: int, value: int, *, none_every: int, zero_every: int) -> int | None:
-    if trakt_id % none_every == 0:
-        return None
-    if trakt_id % zero_every == 0:
-        return 0  # Trakt sometimes sends 0 for a missing id
-    return value
-
-
-def _number(value: object, missing: int = 0) -> int:
-    """An upstream id or season number, or ``missing`` when it is absent or not a number >= 0."""
-    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-        return value
-    return missing
-
-
-_CLOUDFLARE_REASONS = {520: "Unknown Error", 521: "Web Server Is Down", 522: "Connection Timed Out"}
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return _CLOUDFLARE_REASONS.get(status, "Error")
+        return Answer(200, json.dumps(data).encode(), {}, "application/sparql-results+json;charset=utf-8")
 
 
 # -- by hand ---------------------------------------------------------------------------------------
