@@ -100,7 +100,7 @@ def checked_run(args: list[str], *, discovery: bool) -> int:
 
 def demo(args: list[str], *, discovery: bool) -> int:
     """The chain against local stand-ins, in a temporary directory; says where the files and the report are."""
-    from pipeline.demo import FAKE_NOTE, demo_environment
+    from pipeline.demo.run import FAKE_NOTE, demo_environment
 
     with demo_environment() as directory:
         print(

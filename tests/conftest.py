@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 
 from pipeline.config import Config, load_config
+from pipeline.demo.fake_trakt import SOURCE_FILES, SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 from pipeline.published.models import KINDS, UPSTREAM_FILE, Kind
-from pipeline.trakt.fake import SOURCE_FILES, SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 
 API_KEY = "test-key-5f0c1d9e8b7a"
 # variable -> the path the fake serves the mapping source at (FakeTrakt.serve_sources)

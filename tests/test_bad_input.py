@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from pipeline import enrich, fetch, validate
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
 from pipeline.overrides import HOW_TO_FIX
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 from tests.standins.faultkit import restore_logging, snapshot  # noqa: F401  # restore_logging: a fixture, used by name
 

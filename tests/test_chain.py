@@ -10,9 +10,9 @@ import pytest
 
 import pipeline.__main__ as chain
 from pipeline import candidates
+from pipeline.demo.fake_trakt import SOURCES, SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 from pipeline.sources import anime_lists
 from pipeline.trakt.client import seasons_path
-from pipeline.trakt.fake import SOURCES, SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt
 from pipeline.validate import validate_outputs
 from tests.conftest import API_KEY, SOURCE_VARIABLES, real_lists
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.__main__ import main
-from pipeline.trakt.fake import UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt, Fault
+from pipeline.demo.fake_trakt import UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt, Fault
 from tests.conftest import API_KEY
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline import enrich
-from pipeline.trakt.fake import FakeTrakt
+from pipeline.demo.fake_trakt import FakeTrakt
 from tests.conftest import API_KEY, movie, movie_entry, seasons, show, tv_entry, write_upstream
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,10 +11,10 @@ import pytest
 
 from pipeline import enrich
 from pipeline.config import Config
+from pipeline.demo.fake_trakt import FakeTrakt, Fault, most_in_window
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
 from pipeline.trakt.client import TraktClient
-from pipeline.trakt.fake import FakeTrakt, Fault, most_in_window
 from tests.conftest import make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 
 QUIET = Options(progress=False)

@@ -2,7 +2,7 @@
 
 The parsers' rules are in tests/standins/consumers.py, transcribed from each consumer's code (cited there). They
 run on the full chain's output for the real upstream lists (against the fake Trakt, whose Wikidata
-stand-in knows real Letterboxd slugs: pipeline/demo_data/wikidata-letterboxd.json), on the committed
+stand-in knows real Letterboxd slugs: pipeline/demo/data/wikidata-letterboxd.json), on the committed
 ``output/``, and on real entries of the predecessor's last published files
 (tests/fixtures/predecessor-sample/), to show they are the rules consumers apply to those files.
 """
@@ -17,8 +17,8 @@ from typing import Any
 import pytest
 
 import pipeline.__main__ as chain
+from pipeline.demo.fake_trakt import LETTERBOXD_SAMPLE, FakeTrakt
 from pipeline.published.models import OUTPUT_FILE
-from pipeline.trakt.fake import LETTERBOXD_SAMPLE, FakeTrakt
 from tests.conftest import API_KEY, real_lists
 from tests.standins.consumers import (
     ALL,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from pipeline.demo import fake_trakt
 from pipeline.published.checks import validate_outputs
-from pipeline.trakt import fake as fake_trakt
 
 ROOT = Path(__file__).resolve().parent.parent
 SKIPPED = {".git", ".venv", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"}
@@ -84,7 +84,7 @@ def test_demo_refuses_an_api_key() -> None:
 
 
 def test_mapping_sources_are_served_when_present(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The demo fake serves each file of demo_data/sources/ at its variable's URL; a missing one is not served."""
+    """The demo fake serves each file of demo/data/sources/ at its variable's URL; a missing one is not served."""
     (tmp_path / "tvdb-mal.yaml").write_text("AnimeMap: []\n")
     monkeypatch.setattr(fake_trakt, "SOURCES", tmp_path)
     with fake_trakt.build_local_fake() as fake:
@@ -96,7 +96,7 @@ def test_mapping_sources_are_served_when_present(tmp_path: Path, monkeypatch: py
 
 def test_demo_environment_is_put_back_after_the_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Inside: a new directory under TMPDIR, URLs on 127.0.0.1, the fake's key. After: cwd and variables as before."""
-    from pipeline.demo import demo_environment
+    from pipeline.demo.run import demo_environment
 
     monkeypatch.setenv("TMPDIR", str(tmp_path))
     monkeypatch.setenv("TRAKT_API_KEY", "my-real-key")

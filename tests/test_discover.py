@@ -1,6 +1,6 @@
 """pipeline.discover and what enrich makes of its candidates, on real source rows against the fake Trakt.
 
-Each test cuts the rows of a few MAL ids out of pipeline/demo_data/sources/ (as tests/fixture_writers/subset_sources.py
+Each test cuts the rows of a few MAL ids out of pipeline/demo/data/sources/ (as tests/fixture_writers/subset_sources.py
 cuts the full files), so the rules see exactly the real rows, and gives the fake the Trakt answers it needs.
 """
 
@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from pipeline import candidates, discover, enrich
+from pipeline.demo.fake_trakt import SOURCES, FakeTrakt
 from pipeline.enrich import Options
 from pipeline.sources.catalog import write_status
-from pipeline.trakt.fake import SOURCES, FakeTrakt
 from tests.conftest import make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 from tests.fixture_writers.subset_sources import cut
 
@@ -325,7 +325,7 @@ def test_a_step_right_after_another_counts_its_calls_in_the_rate_limit(workdir: 
 
 def test_a_failed_lookup_keeps_the_entry_discovered_before(workdir: Path, fake: FakeTrakt, upstream_one: None) -> None:
     """Trakt failing for one candidate (after retries) is transient: last night's mapping is kept."""
-    from pipeline.trakt.fake import Fault
+    from pipeline.demo.fake_trakt import Fault
 
     add_beet(fake, 1)
     write_sources(workdir, {BEET})

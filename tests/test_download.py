@@ -15,12 +15,12 @@ import requests
 
 from pipeline import fetch
 from pipeline.config import Config
+from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from pipeline.errors import PipelineError
 from pipeline.net.download import download
 from pipeline.net.retry import retry_after
 from pipeline.published.models import Kind
 from pipeline.sources.upstream import UpstreamList
-from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config, movie_entry, tv_entry, write_upstream
 from tests.standins.faultkit import snapshot
 

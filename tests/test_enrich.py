@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from pipeline import enrich
+from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from pipeline.enrich import Options
-from pipeline.trakt.fake import FakeTrakt, Fault
 from pipeline.validate import validate_outputs
 from tests.conftest import (
     API_KEY,

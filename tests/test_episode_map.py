@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from pipeline import lookup, report
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.evidence import crossref
 from pipeline.evidence import episode_map as maps
 from pipeline.evidence.seasons import Episodes
@@ -26,7 +27,6 @@ from pipeline.published.checks import episode_map_problems
 from pipeline.published.models import MapRange, Season, episode_map_of
 from pipeline.sources import anime_ids, anime_lists, shinkro
 from pipeline.sources.joined import join
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY
 from tests.test_seasons import run, validate
 

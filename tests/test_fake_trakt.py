@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 import requests
 
-from pipeline.trakt.fake import (
+from pipeline.demo.fake_trakt import (
     SAMPLE,
     SPLIT_COUR_EVERY,
     UPSTREAM_MOVIES,
@@ -286,9 +286,9 @@ def test_synthesize_answers_every_upstream_id_deterministically() -> None:
 
 
 def test_cli_serves_the_fixtures_and_prints_the_environment() -> None:
-    """`python -m pipeline.trakt.fake --port 0` prints the exports, serves, and stops on Ctrl-C."""
+    """`python -m pipeline.demo.fake_trakt --port 0` prints the exports, serves, and stops on Ctrl-C."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "pipeline.trakt.fake", "--port", "0"],
+        [sys.executable, "-m", "pipeline.demo.fake_trakt", "--port", "0"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

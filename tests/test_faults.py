@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from pipeline import enrich
+from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from pipeline.enrich import Options
 from pipeline.trakt.client import TraktUnavailable
-from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import API_KEY, make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 from tests.standins.faultkit import (
     FAILING,

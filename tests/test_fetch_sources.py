@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from pipeline import fetch
+from pipeline.demo.fake_trakt import SOURCES, FakeTrakt
 from pipeline.sources.catalog import STATUS_FILE, read_status
-from pipeline.trakt.fake import SOURCES, FakeTrakt
 from tests.conftest import SOURCE_VARIABLES, make_config, real_lists
 
 NAMES = ("anime-list-master.xml", "anime_ids.json", "tvdb-mal.yaml")

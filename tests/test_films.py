@@ -18,13 +18,13 @@ from typing import Any
 import pytest
 
 from pipeline import discover, enrich
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.enrich import Options
 from pipeline.evidence import rules
 from pipeline.report import render_discovery
 from pipeline.sources import anime_ids, anime_lists, shinkro
 from pipeline.sources import joined as sources_joined
 from pipeline.sources.catalog import write_status
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 
 FILMS = Path(__file__).parent / "fixtures" / "rules"

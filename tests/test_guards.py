@@ -9,9 +9,9 @@ import pytest
 
 from pipeline import enrich
 from pipeline.config import load_config
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 from tests.standins.faultkit import restore_logging, snapshot  # noqa: F401  # restore_logging: a fixture, used by name
 

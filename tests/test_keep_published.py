@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import enrich
+from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from pipeline.enrich import Options
-from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 from tests.standins.faultkit import snapshot
 from tests.test_discover import BEET, GAOGAIGAR, add_beet, run_discover, run_enrich, write_sources

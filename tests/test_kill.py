@@ -15,8 +15,8 @@ import pytest
 
 from pipeline import enrich
 from pipeline.config import load_config
+from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from pipeline.enrich import Options
-from pipeline.trakt.fake import FakeTrakt, Fault
 from pipeline.validate import validate_outputs
 from tests.conftest import API_KEY, make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
 from tests.standins.faultkit import VirtualTime, snapshot

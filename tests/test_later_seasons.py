@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from pipeline import discover, enrich
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.enrich import Options
 from pipeline.sources.catalog import write_status
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, make_config, movie_entry, read, write_upstream
 
 FIXTURES = Path(__file__).parent / "fixtures" / "later-seasons"

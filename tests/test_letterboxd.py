@@ -1,6 +1,6 @@
 """Letterboxd ids of films: kept from the previous output, set by overrides, resolved from Wikidata's SPARQL.
 
-Wikidata is the fake's ``/sparql`` route (pipeline/trakt/fake.py): it reads the query's VALUES
+Wikidata is the fake's ``/sparql`` route (pipeline/demo/fake_trakt.py): it reads the query's VALUES
 clauses and answers in the SPARQL JSON results format; faults add its 429s, 500s and broken bodies.
 """
 
@@ -15,10 +15,10 @@ from urllib.parse import parse_qs
 import pytest
 
 from pipeline import enrich, report
+from pipeline.demo.fake_trakt import SPARQL_PATH, FakeTrakt, Fault
 from pipeline.enrich import Options
 from pipeline.published import schemas
 from pipeline.sources import SourceError, wikidata
-from pipeline.trakt.fake import SPARQL_PATH, FakeTrakt, Fault
 from tests.conftest import make_config, movie, movie_entry, read, write_upstream
 
 QUIET = Options(progress=False, kinds=("movies",))

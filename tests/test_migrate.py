@@ -13,12 +13,12 @@ from typing import Any
 import pytest
 
 from pipeline import migrate
+from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from pipeline.enrich import Options, enrich
 from pipeline.evidence import shared_seasons
 from pipeline.published.checks import validate_outputs
 from pipeline.published.models import Mapping
 from pipeline.sources.catalog import load_joined
-from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config
 
 PREDECESSOR = Path(__file__).resolve().parent / "fixtures" / "predecessor"

@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from pipeline import enrich
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
 from pipeline.published.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, make_config
 from tests.standins.faultkit import snapshot
 from tests.standins.predecessor_world import SUBSET, Entries, World, install, load_subset

@@ -9,8 +9,8 @@ import pytest
 
 import pipeline.__main__ as chain
 from pipeline import enrich, fetch, validate
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.errors import PipelineError
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
 
 RESTORE = (

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.published.schemas import problems
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import API_KEY, movie_entry, tv_entry
 from tests.standins.actions_runner import JobRun, Runner
 from tests.standins.fake_gh import FakeGh
@@ -77,8 +77,8 @@ class Nightly:
         self._seed()
 
     def _serve_sources(self) -> None:
-        """The mapping sources, where the project has test copies of them (pipeline/demo_data/sources/)."""
-        sources = ROOT / "pipeline" / "demo_data" / "sources"
+        """The mapping sources, where the project has test copies of them (pipeline/demo/data/sources/)."""
+        sources = ROOT / "pipeline" / "demo" / "data" / "sources"
         for variable, name in (
             ("ANIME_LISTS_URL", "anime-list-master.xml"),
             ("ANIME_IDS_URL", "anime_ids.json"),

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import alert, enrich, report
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.enrich import Options
 from pipeline.overrides import check_overrides
 from pipeline.published.checks import validate_outputs
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import make_config, read, seasons, show, tv_entry, write_upstream
 
 QUIET = Options(progress=False)

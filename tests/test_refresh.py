@@ -18,9 +18,9 @@ import pytest
 import requests
 
 from pipeline.config import Config
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.enrich import Options, enrich
 from pipeline.trakt.client import cache_key, refresh_seconds, seasons_path
-from pipeline.trakt.fake import FakeTrakt
 from pipeline.trakt.ratelimit import RateLimiter
 from tests.conftest import API_KEY, make_config, movie_entry, tv_entry, write_upstream
 from tests.standins.fake_clock import DAY, FakeClock

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from pipeline import enrich, report
+from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
 from pipeline.published.models import ORIGINS
-from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
 
 QUIET = Options(progress=False)

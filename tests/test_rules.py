@@ -1,4 +1,4 @@
-"""The discovery rules, each on real rows of the three sources (pipeline/demo_data/sources/)."""
+"""The discovery rules, each on real rows of the three sources (pipeline/demo/data/sources/)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,11 @@ from typing import Any
 
 import pytest
 
+from pipeline.demo.fake_trakt import SOURCES
 from pipeline.evidence import rules
 from pipeline.sources import anime_ids, anime_lists, shinkro
 from pipeline.sources import joined as sources_joined
 from pipeline.trakt.client import parse_search
-from pipeline.trakt.fake import SOURCES
 
 
 @cache

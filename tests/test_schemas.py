@@ -13,7 +13,7 @@ from referencing.exceptions import Unresolvable
 
 from pipeline.published import schemas
 
-FIXTURES = Path(__file__).parent.parent / "pipeline" / "demo_data" / "upstream"
+FIXTURES = Path(__file__).parent.parent / "pipeline" / "demo" / "data" / "upstream"
 
 
 def with_copies(myanimelist: dict[str, Any], trakt: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:

@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from pipeline import enrich, report
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
-from pipeline.trakt.fake import FakeTrakt
 from pipeline.validate import validate_outputs
 from tests.conftest import API_KEY, make_config, read
 

@@ -15,7 +15,7 @@ import pytest
 
 from pipeline import enrich, report
 from pipeline.config import load_config
-from pipeline.trakt.fake import FakeTrakt, Fault
+from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from tests.conftest import API_KEY, make_config
 from tests.standins.faultkit import (  # noqa: F401  # restore_logging: a fixture, used by name
     FAILING,

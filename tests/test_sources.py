@@ -1,11 +1,11 @@
-"""The three mapping-source parsers, on real rows (pipeline/demo_data/sources/) and on broken files."""
+"""The three mapping-source parsers, on real rows (pipeline/demo/data/sources/) and on broken files."""
 
 from __future__ import annotations
 
 import pytest
 
+from pipeline.demo.fake_trakt import SOURCES
 from pipeline.sources import SourceError, anime_ids, anime_lists, shinkro
-from pipeline.trakt.fake import SOURCES
 
 
 def test_anime_lists_reads_tvdb_and_tmdb_ids_and_seasons() -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.trakt import stored
 from pipeline.trakt.client import TraktClient
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import make_config, seasons, show
 
 PATHS = ("/shows/10", "/shows/10/seasons?extended=full", "/shows/11")

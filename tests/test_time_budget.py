@@ -19,9 +19,9 @@ import yaml
 
 from pipeline import candidates, discover, enrich
 from pipeline.config import Config
+from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.enrich import Options
 from pipeline.trakt.client import OUT_OF_TIME, TraktClient
-from pipeline.trakt.fake import FakeTrakt
 from tests.conftest import make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 from tests.standins.actions_runner import Runner
 from tests.test_discover import BEET, MOVIE, MOVIE_TMDB, add_beet, found_movie, searches, write_sources

@@ -1,2 +1,2 @@
-"""The only code that knows Trakt: the client (``client``), its rate limit, and the fake Trakt for tests and
-``--demo`` (``fake``)."""
+"""The only code that knows Trakt: the client (``client``), its rate limit and its stored answers. The fake
+Trakt for the tests and ``--demo`` is ``pipeline.demo.fake_trakt``."""

@@ -2,7 +2,7 @@
 
     uv run python tests/benchmarks/benchmark.py [--limit 1000] [--period 5] [--latency 0.003] [--nights 60]
 
-1. cold run of the full real upstream lists (pipeline/demo_data/upstream), as a separate process, against
+1. cold run of the full real upstream lists (pipeline/demo/data/upstream), as a separate process, against
    a fake that answers every id and answers 429 past ``--limit`` calls in any ``--period`` seconds;
    the client is configured for the same limit. Requests, 429s, wall time against the bound
    ``(requests - limit) / (limit / period)``, and the peak RSS;
@@ -39,10 +39,10 @@ sys.path.insert(0, str(ROOT))
 
 import requests  # noqa: E402
 
+from pipeline.demo.fake_trakt import SPARQL_PATH, FakeTrakt, most_in_window  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.sources import upstream  # noqa: E402
 from pipeline.trakt.client import cache_key  # noqa: E402
-from pipeline.trakt.fake import SPARQL_PATH, FakeTrakt, most_in_window  # noqa: E402
 from tests.conftest import (  # noqa: E402
     API_KEY,
     copy_real_upstream,

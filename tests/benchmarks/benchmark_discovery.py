@@ -34,11 +34,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.demo.fake_trakt import FakeTrakt, most_in_window  # noqa: E402
 from pipeline.evidence import rules  # noqa: E402
 from pipeline.sources import anime_lists  # noqa: E402
 from pipeline.sources import joined as sources_joined  # noqa: E402
 from pipeline.sources.catalog import SOURCES  # noqa: E402
-from pipeline.trakt.fake import FakeTrakt, most_in_window  # noqa: E402
 from tests import shared_fixtures  # noqa: E402
 from tests.benchmarks.benchmark import Table, make_workdir, run_step, step_environment  # noqa: E402
 from tests.conftest import API_KEY, SOURCE_VARIABLES, real_lists  # noqa: E402

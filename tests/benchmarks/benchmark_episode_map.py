@@ -12,7 +12,7 @@ not name.
 
 The snapshots hold no Trakt episode counts and only the seasons the predecessor's entries were on:
 ``--counts synthetic`` (the default) lets the fake give each season a stable count from 11 to 26
-(pipeline/trakt/fake.py); ``--counts fit`` gives every season 10,000 episodes; ``--counts sources``
+(pipeline/demo/world.py); ``--counts fit`` gives every season 10,000 episodes; ``--counts sources``
 adds, to the synthetic counts, the seasons and counts Anime-Lists' own numbering gives the shows it
 numbers (its mapping-list ranges, as tests/fixture_writers/episode_map_fixtures.py does for One Piece): the maps across
 seasons then show, though their agreement with the sources is built in. None is Trakt's: the figures

@@ -12,7 +12,7 @@ entries with ``trakt.episodes`` known; and ``--sample`` corrections drawn at ran
 with their evidence, for a person to check by hand.
 
 The snapshots hold no Trakt episode counts: with ``--counts synthetic`` (the default) the fake gives
-each season a stable count from 11 to 26 (pipeline/trakt/fake.py), so some real second cours fail the
+each season a stable count from 11 to 26 (pipeline/demo/world.py), so some real second cours fail the
 "offset fits" rule; ``--counts fit`` gives every season 10,000 episodes: the upper bound, were every
 count large enough.
 """

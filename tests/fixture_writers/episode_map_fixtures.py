@@ -5,7 +5,7 @@
 Real rows, copied: the upstream TV rows of the Trakt shows of issue 22 (Attack on Titan, Spy x Family,
 Bleach, Sailor Moon Crystal, Detective Conan), and for One Piece and Naruto Shippuden, which upstream
 lacks, the predecessor's published entry as the upstream row (same MAL id, Trakt id and season); the
-three mapping sources' rows for those MAL ids (tests/subset_sources.cut); what Trakt answered the
+three mapping sources' rows for those MAL ids (tests/fixture_writers/subset_sources.cut); what Trakt answered the
 predecessor for those shows (title, ids, the seasons its entries were on). The snapshots hold no
 ``?extended=full`` answer and no season the predecessor did not publish, so each season's episode
 count is entered here by hand (``EPISODES``, each show's source beside it) and the seasons the

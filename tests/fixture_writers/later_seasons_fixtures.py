@@ -2,7 +2,7 @@
 
     uv run python tests/fixture_writers/later_seasons_fixtures.py [--shared ../shared]
 
-Real rows, copied: the three mapping sources' rows (tests/subset_sources.cut) and upstream's TV rows for
+Real rows, copied: the three mapping sources' rows (tests/fixture_writers/subset_sources.cut) and upstream's TV rows for
 the later seasons and continuation cours issue 21 names (Bleach TYBW parts 3 and 4, Attack on Titan's
 final chapters, Dr. Stone Science Future part 3, Mushoku Tensei III, Slime's 4th season, Synduality Noir
 part 2, Let This Grieving Soul Retire part 2) and the earlier seasons and cours of their shows; what

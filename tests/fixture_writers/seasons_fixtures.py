@@ -4,7 +4,7 @@
 
 Real rows, copied: the upstream TV rows of seven Trakt shows the issue names (Attack on Titan, Spy x
 Family, Slime, JoJo, Mushoku Tensei, Full Metal Panic, Re:Zero), the rows of the three mapping sources
-for those MAL ids (tests/subset_sources.cut), and what Trakt answered the predecessor for those shows
+for those MAL ids (tests/fixture_writers/subset_sources.cut), and what Trakt answered the predecessor for those shows
 (title, ids, and the seasons its entries were on, plus season 0). The snapshots hold no
 ``?extended=full`` answer, so each season's episode count is entered here by hand from TMDB's listing
 of the show (``EPISODES``); the fake synthesizes ``aired_episodes`` and ``first_aired`` from them.

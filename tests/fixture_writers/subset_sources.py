@@ -1,4 +1,4 @@
-"""Cut the mapping-source subsets in pipeline/demo_data/sources/ from the full snapshots; run by hand:
+"""Cut the mapping-source subsets in pipeline/demo/data/sources/ from the full snapshots; run by hand:
 
     uv run python tests/fixture_writers/subset_sources.py [../shared/fixtures]
     uv run python tests/fixture_writers/subset_sources.py --rules [../shared/fixtures]   # tests/fixtures/rules/ only
@@ -29,8 +29,8 @@ from pipeline.sources import anime_ids, anime_lists, shinkro  # noqa: E402
 from pipeline.sources import joined as sources_joined  # noqa: E402
 from tests import shared_fixtures  # noqa: E402
 
-OUT = ROOT / "pipeline" / "demo_data" / "sources"
-UPSTREAM = ROOT / "pipeline" / "demo_data" / "upstream"
+OUT = ROOT / "pipeline" / "demo" / "data" / "sources"
+UPSTREAM = ROOT / "pipeline" / "demo" / "data" / "upstream"
 # MAL ids the tests name, whatever the rules make of them.
 PICKED = {1, 5, 20, 21, 290, 300, 375, 1225, 849, 4382, 59, 164}
 NEW_SHOWS_EVERY, NEW_MOVIES_EVERY, OVERLAP_EVERY, PER_RULE = 9, 12, 40, 3

@@ -13,8 +13,8 @@ entries carry, on
 - the output of the whole chain (``python -m pipeline --no-progress``) of ``--before`` (extracted with
   ``git archive`` into a temporary directory) and of this checkout, each run in a temporary directory
   against a local fake Trakt that answers every id of the real upstream lists
-  (pipeline/demo_data/upstream) and whose Wikidata stand-in knows the real Letterboxd slugs of
-  pipeline/demo_data/wikidata-letterboxd.json, as docs/running.md's "Running against a local fake Trakt" does;
+  (pipeline/demo/data/upstream) and whose Wikidata stand-in knows the real Letterboxd slugs of
+  pipeline/demo/data/wikidata-letterboxd.json, as docs/running.md's "Running against a local fake Trakt" does;
 
 then the Letterboxd coverage of the movies (full ids, slug only, null) of each. No targets: the figures
 are for the report.
@@ -38,8 +38,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from pipeline.demo.fake_trakt import SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt  # noqa: E402
 from pipeline.published.models import OUTPUT_FILE  # noqa: E402
-from pipeline.trakt.fake import SPARQL_PATH, UPSTREAM_MOVIES, UPSTREAM_TV, FakeTrakt  # noqa: E402
 from tests.conftest import API_KEY, real_lists  # noqa: E402
 from tests.standins.consumers import ALL, Reading, read_file  # noqa: E402
 

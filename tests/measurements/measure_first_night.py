@@ -6,7 +6,7 @@
 The committed ``output/`` (the predecessor's files, imported) is copied into a temporary directory, and
 the real steps run there (``pipeline.fetch``, ``pipeline.discover``, ``pipeline.enrich``,
 ``pipeline.validate``) against a fake Trakt started in this process that also serves the real upstream
-lists (pipeline/demo_data/upstream/) and the FULL real mapping sources (``--fixtures``/sources/). The
+lists (pipeline/demo/data/upstream/) and the FULL real mapping sources (``--fixtures``/sources/). The
 fake answers every Trakt id the imported files name as they say (show, its seasons, movie); a Trakt id
 the upstream lists map to a MAL id the predecessor had as not found answers 404; other upstream ids get
 the fake's synthetic answers. Trakt's search by TMDB/TVDB/IMDb id answers the imported show or movie
@@ -48,18 +48,18 @@ sys.path.insert(0, str(ROOT))
 
 from pipeline import discover, fetch, validate  # noqa: E402
 from pipeline.config import load_config  # noqa: E402
+from pipeline.demo.fake_trakt import JSON_TYPE, FakeTrakt, local_environment  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.errors import PipelineError  # noqa: E402
 from pipeline.evidence import guards  # noqa: E402
 from pipeline.published.jsonio import write_json  # noqa: E402
 from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE  # noqa: E402
 from pipeline.sources import anime_lists, upstream  # noqa: E402
-from pipeline.trakt.fake import JSON_TYPE, FakeTrakt, local_environment  # noqa: E402
 from tests import shared_fixtures  # noqa: E402
 from tests.fixture_writers.subset_sources import cut  # noqa: E402
 from tests.standins.predecessor_world import externals_of, trakt_answers  # noqa: E402
 
-UPSTREAM = ROOT / "pipeline" / "demo_data" / "upstream"
+UPSTREAM = ROOT / "pipeline" / "demo" / "data" / "upstream"
 # Long runners consumers read today (issue 21): each must stay published after the first night.
 NAMED = {
     21: "One Piece",

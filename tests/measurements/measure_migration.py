@@ -37,10 +37,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.config import load_config  # noqa: E402
+from pipeline.demo.fake_trakt import FakeTrakt  # noqa: E402
 from pipeline.enrich import Options, enrich  # noqa: E402
 from pipeline.evidence import guards  # noqa: E402
 from pipeline.published.models import KINDS, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE, Kind  # noqa: E402
-from pipeline.trakt.fake import FakeTrakt  # noqa: E402
 from tests import shared_fixtures  # noqa: E402
 from tests.conftest import API_KEY, make_config  # noqa: E402
 from tests.standins.predecessor_world import Entries, World, externals_of, install, trakt_answers  # noqa: E402

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 
 from pipeline.config import Config
+from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from pipeline.trakt.client import TraktClient
-from pipeline.trakt.fake import FakeTrakt, Fault
 from tests.conftest import movie, movie_entry, seasons, show, tv_entry, write_upstream
 
 # Each lookup of the small world that the "persistent fault" tests break: a seasons call (the old

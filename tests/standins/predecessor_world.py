@@ -34,7 +34,7 @@ def externals_of(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 def trakt_answers(predecessor: dict[str, Entries]) -> dict[str, Any]:
-    """What Trakt answered the predecessor, in pipeline/demo_data/trakt-sample.json's format."""
+    """What Trakt answered the predecessor, in pipeline/demo/data/trakt-sample.json's format."""
     shows: dict[str, Any] = {}
     seasons: dict[str, dict[int, Any]] = defaultdict(dict)
     for entry in predecessor[OUTPUT_FILE["shows"]]:

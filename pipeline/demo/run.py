@@ -1,7 +1,7 @@
 """The stand-ins for ``python -m pipeline --demo``: the fake Trakt and the upstream files, in this process.
 
-``demo_environment()`` starts the fake Trakt of ``pipeline.trakt.fake`` on 127.0.0.1 (a free port),
-which also serves the upstream lists and, when ``pipeline/demo_data/sources/`` has them, the mapping
+``demo_environment()`` starts the fake Trakt of ``pipeline.demo.fake_trakt`` on 127.0.0.1 (a free port),
+which also serves the upstream lists and, when ``pipeline/demo/data/sources/`` has them, the mapping
 sources; points every URL variable at it with the fake's key; and makes a new temporary directory
 the working directory, so ``output/`` and ``.cache/`` of the checkout are never touched. Everything
 is put back when the block ends; the directory stays, for the user to look at.
@@ -17,14 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from pipeline.config import REPO_ROOT
-from pipeline.trakt.fake import CLI_API_KEY, build_local_fake, local_environment
+from pipeline.demo.fake_trakt import CLI_API_KEY, build_local_fake, local_environment
 
 # The fake has no rate limit: pace the client for 1,000 calls a second, not Trakt's 1,000 per 5 minutes.
 RATE_LIMIT_PERIOD = "1"
 PREFIX = "extended-anitrakt-demo-"
 # Said after the report: its warnings and queues are the fake's world, not Trakt's.
 FAKE_NOTE = (
-    "demo: the fake Trakt answers from pipeline/demo_data/trakt-sample.json and makes up a plausible title,"
+    "demo: the fake Trakt answers from pipeline/demo/data/trakt-sample.json and makes up a plausible title,"
     ' seasons and search answers for every other id: the "listed more than once" warnings (real upstream'
     " duplicates, settled on the fake's answers), the title mismatches, the season review queue and the"
     " Discovery review queue above come from those made-up answers, not from real Trakt"
