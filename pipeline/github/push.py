@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import PipelineError
+from pipeline.github.gh import last_line
 from pipeline.jsonio import parse_json
 
 logger = logging.getLogger(__name__)
@@ -68,7 +69,7 @@ class Git:
             check=False,
         )
         if check and result.returncode != 0:
-            raise PipelineError(f"publish: git {' '.join(args)} failed: {_last_line(result)}")
+            raise PipelineError(f"publish: git {' '.join(args)} failed: {last_line(result)}")
         return result
 
     def out(self, *args: str) -> str:
@@ -78,11 +79,6 @@ class Git:
         """A JSON file as committed at ``ref``; None when it is not there."""
         shown = self.run("show", f"{ref}:{path}", check=False)
         return parse_json(shown.stdout, f"{path} at {ref}") if shown.returncode == 0 else None
-
-
-def _last_line(result: subprocess.CompletedProcess[str]) -> str:
-    lines = (result.stderr or result.stdout).strip().splitlines()
-    return lines[-1] if lines else f"exit status {result.returncode}"
 
 
 def current_branch(git: Git) -> str:
@@ -101,13 +97,13 @@ def push_with_retry(
         if pushed.returncode == 0:
             logger.info("publish: pushed to %s %s (attempt %d)", remote, branch, attempt)
             return
-        logger.warning("publish: push %d/%d rejected: %s", attempt, attempts, _last_line(pushed))
+        logger.warning("publish: push %d/%d rejected: %s", attempt, attempts, last_line(pushed))
         if attempt == attempts:
             break
         sleep(backoff * attempt)
         rebase_onto(git, remote, branch)
     raise PipelineError(
-        f"publish: push to {remote} {branch} failed {attempts} times ({_last_line(pushed)}); "
+        f"publish: push to {remote} {branch} failed {attempts} times ({last_line(pushed)}); "
         "the commit stays local, nothing was published"
     )
 
@@ -148,4 +144,4 @@ def rebase_onto(git: Git, remote: str, branch: str) -> None:
             f"publish: a concurrent push to {remote} {branch} also changed {', '.join(conflicts)}; "
             f"rebase aborted, {NEXT_NIGHT}"
         )
-    logger.warning("publish: pull --rebase from %s %s failed: %s", remote, branch, _last_line(pulled))
+    logger.warning("publish: pull --rebase from %s %s failed: %s", remote, branch, last_line(pulled))
