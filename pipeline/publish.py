@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import subprocess
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -25,82 +24,14 @@ from pipeline import logs
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.github import release
+from pipeline.github.commit_message import collect_counts, commit_message
 from pipeline.github.gh import Gh, run_url
-from pipeline.published import changes
-from pipeline.published.jsonio import load_json, parse_json
-from pipeline.published.models import KINDS as MODEL_KINDS
-from pipeline.published.models import NOT_FOUND_FILE, OUTPUT_FILE
+from pipeline.github.push import BOT, DEFAULT_AUTHOR, Git, Identity, catch_up, current_branch, push_with_retry
+from pipeline.published.jsonio import load_json
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_AUTHOR = "github-actions[bot] <41898282+github-actions[bot]@users.noreply.github.com>"
-
 Validator = Callable[[Config], list[str]]  # problems found; empty when the data may be published
-Reader = Callable[[str], list[dict[str, Any]]]  # a published file's entries, by file name
-
-
-@dataclass(frozen=True, slots=True)
-class Identity:
-    name: str
-    email: str
-
-    @classmethod
-    def parse(cls, text: str) -> Identity:
-        """``"Name <email>"`` -> Identity, or a PipelineError that shows the expected form."""
-        name, sep, rest = text.partition("<")
-        if not sep or not rest.endswith(">") or not name.strip() or not rest[:-1].strip():
-            raise PipelineError(f"publish: author {text!r} is not of the form 'Name <email>'")
-        return cls(name.strip(), rest[:-1].strip())
-
-    def environment(self) -> dict[str, str]:
-        """Author and committer both, so commits and rebases work on a runner without git config."""
-        return {
-            "GIT_AUTHOR_NAME": self.name,
-            "GIT_AUTHOR_EMAIL": self.email,
-            "GIT_COMMITTER_NAME": self.name,
-            "GIT_COMMITTER_EMAIL": self.email,
-        }
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Kind:
-    """One published kind: its label in the commit subject, its files, its key in the run summary."""
-
-    label: str
-    data_file: str
-    not_found_file: str
-    summary_key: str
-
-
-BOT = Identity.parse(DEFAULT_AUTHOR)
-
-KINDS = tuple(
-    Kind(
-        label="tv" if kind == "shows" else kind,
-        data_file=OUTPUT_FILE[kind],
-        not_found_file=NOT_FOUND_FILE[kind],
-        summary_key=kind,
-    )
-    for kind in MODEL_KINDS
-)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Changes:
-    created: int
-    updated: int
-    removed: int
-    not_found_new: int
-    recovered: int
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Counts:
-    kind: Kind
-    entries: int
-    not_found: int
-    changes: Changes
-    from_summary: bool  # False: no run summary, changes counted against the previous commit
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -108,123 +39,6 @@ class Published:
     commit: str | None  # None when output/ was unchanged
     pushed: bool
     uploaded: tuple[str, ...] = ()  # release assets replaced because they differed from output/
-
-
-# --- git ---------------------------------------------------------------------------------------
-
-
-class Git:
-    """Runs git in one repository, with the publishing identity in every command's environment."""
-
-    def __init__(self, repo: Path, identity: Identity) -> None:
-        self.repo = repo
-        self.env = {**os.environ, **identity.environment()}
-
-    def run(self, *args: str, check: bool = True, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(
-            ["git", *args],
-            cwd=self.repo,
-            env=self.env,
-            input=stdin,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if check and result.returncode != 0:
-            raise PipelineError(f"publish: git {' '.join(args)} failed: {_last_line(result)}")
-        return result
-
-    def out(self, *args: str) -> str:
-        return self.run(*args).stdout.strip()
-
-    def show(self, ref: str, path: str) -> Any:
-        """A JSON file as committed at ``ref``; None when it is not there."""
-        shown = self.run("show", f"{ref}:{path}", check=False)
-        return parse_json(shown.stdout, f"{path} at {ref}") if shown.returncode == 0 else None
-
-
-def _last_line(result: subprocess.CompletedProcess[str]) -> str:
-    lines = (result.stderr or result.stdout).strip().splitlines()
-    return lines[-1] if lines else f"exit status {result.returncode}"
-
-
-# --- counts and the commit message ---------------------------------------------------------------
-
-
-def _entries(data: Any) -> list[dict[str, Any]]:
-    return data if isinstance(data, list) else []
-
-
-def _changes_from_summary(summary: Any, key: str) -> Changes | None:
-    by_kind = summary.get("changes") if isinstance(summary, dict) else None
-    section = by_kind.get(key) if isinstance(by_kind, dict) else None
-    if not isinstance(section, dict):
-        return None
-    lists = {f.name: section.get(f.name) for f in fields(Changes)}
-    return Changes(**{name: len(ids) if isinstance(ids, list) else 0 for name, ids in lists.items()})
-
-
-def _changes_from_files(kind: Kind, read_old: Reader, read_new: Reader) -> Changes:
-    found = changes.diff(
-        read_old(kind.data_file),
-        read_new(kind.data_file),
-        read_old(kind.not_found_file),
-        read_new(kind.not_found_file),
-    )
-    return Changes(**{f.name: len(found[f.name]) for f in fields(Changes)})
-
-
-def _load_summary(path: Path) -> Any:
-    try:
-        return load_json(path)
-    except PipelineError as exc:  # the data passed validation; a broken summary only costs the counts
-        logger.warning("publish: ignoring the run summary: %s", exc)
-        return None
-
-
-def collect_counts(summary_path: Path, read_old: Reader, read_new: Reader) -> list[Counts]:
-    """Entries from the files; changes from the run summary, else from the files before and after."""
-    summary = _load_summary(summary_path)
-    counts = []
-    for kind in KINDS:
-        from_summary = _changes_from_summary(summary, kind.summary_key)
-        counts.append(
-            Counts(
-                kind=kind,
-                entries=len(read_new(kind.data_file)),
-                not_found=len(read_new(kind.not_found_file)),
-                changes=from_summary if from_summary else _changes_from_files(kind, read_old, read_new),
-                from_summary=from_summary is not None,
-            )
-        )
-    return counts
-
-
-def _subject_part(counts: Counts) -> str:
-    c = counts.changes
-    delta = f"+{c.created:,} ~{c.updated:,} -{c.removed:,}"
-    return f"{counts.kind.label} {counts.entries:,} ({delta}, {counts.not_found:,} not found)"
-
-
-def _body_lines(counts: Counts) -> list[str]:
-    c, kind = counts.changes, counts.kind
-    return [
-        f"{kind.data_file}: {counts.entries:,} entries; "
-        f"{c.created:,} created, {c.updated:,} updated, {c.removed:,} removed",
-        f"{kind.not_found_file}: {counts.not_found:,} entries; "
-        f"{c.not_found_new:,} newly not found, {c.recovered:,} recovered",
-    ]
-
-
-def commit_message(counts: Sequence[Counts], environ: Mapping[str, str] = os.environ) -> str:
-    subject = "data: " + ", ".join(_subject_part(c) for c in counts)
-    body = [line for c in counts for line in _body_lines(c)]
-    if not all(c.from_summary for c in counts):
-        body += ["", "No run summary: changes counted against the previous commit."]
-    url = run_url(environ)
-    if url:
-        body += ["", f"Run: {url}"]
-    return subject + "\n\n" + "\n".join(body) + "\n"
 
 
 # --- the steps ---------------------------------------------------------------------------------
@@ -249,75 +63,6 @@ def _pathspec(repo: Path, output_dir: Path) -> str:
         return (repo / output_dir).resolve().relative_to(repo.resolve()).as_posix()
     except ValueError:
         raise PipelineError(f"publish: {output_dir} is not inside the repository {repo}") from None
-
-
-def current_branch(git: Git) -> str:
-    branch = git.out("rev-parse", "--abbrev-ref", "HEAD")
-    if branch == "HEAD":
-        raise PipelineError("publish: HEAD is detached; pass --branch to say where to push")
-    return branch
-
-
-def push_with_retry(
-    git: Git, remote: str, branch: str, *, attempts: int, backoff: float, sleep: Callable[[float], None]
-) -> None:
-    """Push; when rejected, rebase onto the remote branch and try again, up to ``attempts`` pushes."""
-    for attempt in range(1, attempts + 1):
-        pushed = git.run("push", remote, f"HEAD:refs/heads/{branch}", check=False)
-        if pushed.returncode == 0:
-            logger.info("publish: pushed to %s %s (attempt %d)", remote, branch, attempt)
-            return
-        logger.warning("publish: push %d/%d rejected: %s", attempt, attempts, _last_line(pushed))
-        if attempt == attempts:
-            break
-        sleep(backoff * attempt)
-        rebase_onto(git, remote, branch)
-    raise PipelineError(
-        f"publish: push to {remote} {branch} failed {attempts} times ({_last_line(pushed)}); "
-        "the commit stays local, nothing was published"
-    )
-
-
-NEXT_NIGHT = "nothing pushed; the next night publishes on top of it"
-
-
-def catch_up(git: Git, remote: str, branch: str, spec: str) -> None:
-    """Rebase onto the remote branch when it moved without touching ``spec``; stop when it touched it.
-
-    The run built ``output/`` from the commit it checked out; data someone else pushed since then
-    would be overwritten by a rebase that "succeeds", so overlapping data is never merged.
-    """
-    if git.run("ls-remote", "--exit-code", remote, f"refs/heads/{branch}", check=False).returncode == 2:
-        return  # a branch the remote does not have yet: nothing to catch up with
-    git.run("fetch", "--quiet", remote, f"refs/heads/{branch}")
-    theirs = git.out("rev-parse", "FETCH_HEAD")
-    if git.run("merge-base", "--is-ancestor", theirs, "HEAD", check=False).returncode == 0:
-        return
-    base = git.out("merge-base", "HEAD", theirs)
-    touched = git.out("diff", "--name-only", base, theirs, "--", spec).split()
-    if touched:
-        raise PipelineError(
-            f"publish: {remote} {branch} moved since this run checked it out ({base[:12]} -> {theirs[:12]}) "
-            f"and also changed {', '.join(touched)}; {NEXT_NIGHT}"
-        )
-    logger.info("publish: %s %s moved (%s -> %s) outside %s/; rebasing", remote, branch, base[:12], theirs[:12], spec)
-    rebase_onto(git, remote, branch)
-
-
-def rebase_onto(git: Git, remote: str, branch: str) -> None:
-    """``git pull --rebase``; a conflict aborts the rebase and fails, naming the files."""
-    pulled = git.run("pull", "--rebase", "--autostash", remote, branch, check=False)
-    if pulled.returncode == 0:
-        logger.info("publish: rebased onto %s/%s", remote, branch)
-        return
-    conflicts = git.out("diff", "--name-only", "--diff-filter=U").split()
-    git.run("rebase", "--abort", check=False)
-    if conflicts:
-        raise PipelineError(
-            f"publish: a concurrent push to {remote} {branch} also changed {', '.join(conflicts)}; "
-            f"rebase aborted, {NEXT_NIGHT}"
-        )
-    logger.warning("publish: pull --rebase from %s %s failed: %s", remote, branch, _last_line(pulled))
 
 
 def publish(
@@ -372,6 +117,10 @@ def _notes(config: Config, environ: Mapping[str, str]) -> str:
         report = "The run's report is in its job summary.\n"
     url = run_url(environ)
     return report + (f"\nRun: {url}\n" if url else "")
+
+
+def _entries(data: Any) -> list[dict[str, Any]]:
+    return data if isinstance(data, list) else []
 
 
 def _commit(git: Git, spec: str, config: Config, environ: Mapping[str, str]) -> str | None:

@@ -39,7 +39,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"candidates"}),  # discover's proposals for enrich: records over the published ones
     frozenset({"sources", "trakt", "github"}),
     frozenset({"evidence"}),
-    frozenset({"overrides", "letterboxd", "preflight", "demo"}),
+    frozenset({"overrides", "letterboxd", "preflight", "demo", "predecessor"}),
 )
 FOLDERS = frozenset(name for layer in LAYERS for name in layer if (PACKAGE / name).is_dir())
 MAX_TOP_LEVEL_SHARED = 12

@@ -11,7 +11,8 @@ import pytest
 
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
-from pipeline.publish import BOT, Git, Published, main, publish, rebase_onto, rooted
+from pipeline.github.push import BOT, Git, rebase_onto
+from pipeline.publish import Published, main, publish, rooted
 
 TESTER = ["-c", "user.name=Tester", "-c", "user.email=tester@example.com"]
 

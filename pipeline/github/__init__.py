@@ -1,1 +1,2 @@
-"""The only code that knows GitHub: the `gh` command (``gh``) and the `latest` release (``release``)."""
+"""The only code that knows GitHub: the `gh` command (``gh``), the `latest` release (``release``), and the
+data commit's git: its identity, catching up with the remote, pushing (``push``)."""

@@ -1,0 +1,1 @@
+"""The import of the predecessor's files (pipeline.migrate): rebuilding its entries, what is held back, the report."""
