@@ -13,7 +13,7 @@ from pipeline.demo.fake_trakt import SOURCES
 from pipeline.evidence import rules
 from pipeline.sources import anime_ids, anime_lists, shinkro
 from pipeline.sources import joined as sources_joined
-from pipeline.trakt.client import parse_search
+from pipeline.trakt.parse import parse_search
 
 
 @cache

@@ -17,7 +17,7 @@ from typing import Any
 from pipeline.published import checks, schemas
 from pipeline.published.models import Kind, Mapping, letterboxd_of, movie_entry, not_found_entry, show_entry
 from pipeline.sources import upstream
-from pipeline.trakt.client import parse_movie, parse_seasons, parse_show
+from pipeline.trakt.parse import parse_movie, parse_seasons, parse_show
 
 IMPORTED = "imported"  # the origin of an entry that came from the predecessor (see DECISIONS: origin)
 STAMP = "%Y-%m-%dT%H:%M:%SZ"  # the import's dates in meta.json and the report
