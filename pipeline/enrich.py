@@ -24,9 +24,10 @@ from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.evidence import episode_map as maps
+from pipeline.evidence import mappings, retention, taken
 from pipeline.evidence import overrides as override_evidence
-from pipeline.evidence import retention, taken
 from pipeline.evidence import seasons as evidence
+from pipeline.evidence.mappings import Duplicates
 from pipeline.evidence.rules import Joined
 from pipeline.jsonio import load_json, write_json
 from pipeline.models import (
@@ -34,7 +35,6 @@ from pipeline.models import (
     META_FILE,
     NOT_FOUND_FILE,
     OUTPUT_FILE,
-    OVERRIDE_FILE,
     PUBLISHED_BEFORE,
     SCHEMA_VERSION,
     UPSTREAM_FILE,
@@ -44,10 +44,8 @@ from pipeline.models import (
     Season,
     Show,
     count_origins,
-    episode_map_of,
     movie_entry,
     not_found_entry,
-    published_mapping,
     republished,
     show_entry,
 )
@@ -180,107 +178,6 @@ def _guard_after_lookups(
             for mapping in groups[kind].get(mal_id, []):
                 client.forget(kind, mapping.trakt_id)
     raise PipelineError(reason)
-
-
-Duplicates = dict[tuple[Kind, int], dict[str, Any]]  # (kind, MAL id) -> the report's record
-
-
-def build_mappings(
-    lists: dict[Kind, upstream.UpstreamList], overrides: list[tuple[str, dict[str, Any]]]
-) -> tuple[dict[Kind, dict[int, list[Mapping]]], Duplicates]:
-    """Group the upstream entries by MAL id per kind, then apply the overrides; report duplicates."""
-    groups: dict[Kind, dict[int, list[Mapping]]] = {kind: {} for kind in lists}
-    for kind, listed in lists.items():
-        for position, entry in listed.entries:
-            groups[kind].setdefault(entry["mal_id"], []).append(
-                Mapping(
-                    mal_id=entry["mal_id"],
-                    mal_title=entry["title"],
-                    trakt_id=entry["trakt_id"],
-                    kind=kind,
-                    season=entry.get("season") if kind == "shows" else None,
-                    source=f"{listed.name}[{position}]",
-                )
-            )
-    duplicates: Duplicates = {
-        (kind, mal_id): {
-            "kind": kind,
-            "mal_id": mal_id,
-            "candidates": [f"{m.source}: trakt {m.trakt_id}" for m in found],
-        }
-        for kind in groups
-        for mal_id, found in sorted(groups[kind].items())
-        if len(found) > 1
-    }
-    counters: dict[str, int] = {}
-    for file_name, override in overrides:
-        position = counters[file_name] = counters.get(file_name, -1) + 1
-        corrects: Kind = "shows" if file_name == OVERRIDE_FILE["shows"] else "movies"
-        target: Kind = override["trakt"]["type"]
-        mal_id = override["myanimelist"]["id"]
-        groups.get(corrects, {}).pop(mal_id, None)
-        if target in groups:
-            groups[target][mal_id] = [
-                Mapping(
-                    mal_id=mal_id,
-                    mal_title=override["myanimelist"]["title"],
-                    trakt_id=override["trakt"]["id"],
-                    kind=target,
-                    season=(override["trakt"].get("season") or {}).get("number") if target == "shows" else None,
-                    source=f"{file_name}[{position}]",
-                    override_title=override["trakt"]["title"],
-                    origin="override",
-                    episode_map=episode_map_of(override["trakt"].get("episode_map")) if target == "shows" else None,
-                    episodes=override_evidence.of_override(override["trakt"]) if target == "shows" else None,
-                )
-            ]
-    return groups, duplicates
-
-
-def add_discovered(
-    config: Config,
-    discovery: candidates.Discovery | None,
-    groups: dict[Kind, dict[int, list[Mapping]]],
-    published: dict[Kind, Published],
-) -> str:
-    """Add discover's candidates for the MAL ids nothing else maps (upstream and overrides win), then
-    the entries published before that nothing names tonight (``pipeline.evidence.retention``).
-
-    Without a usable candidates file (discovery off, skipped, never run), the discovered entries
-    published last time are kept like any entry nothing names: a bad night never removes them.
-    Returns where the discovered mappings came from, for the summary.
-    """
-    if discovery is not None and discovery.status == "ok":
-        found, origin = discovery.candidates, str(config.candidates)
-    else:
-        found, origin = [], "the discovered entries published before"
-    mapped = {mal_id for by_id in groups.values() for mal_id in by_id}
-    for position, candidate in enumerate(found):
-        if candidate.kind in groups and candidate.mal_id not in mapped:
-            groups[candidate.kind][candidate.mal_id] = [
-                Mapping(
-                    mal_id=candidate.mal_id,
-                    mal_title=candidate.title,
-                    trakt_id=candidate.trakt_id,
-                    kind=candidate.kind,
-                    season=candidate.season,
-                    source=f"discovered[{position}]",
-                    origin="discovered",
-                    episodes=candidate.episodes,
-                )
-            ]
-    _add_retained(groups, published)
-    return origin
-
-
-def _add_retained(groups: dict[Kind, dict[int, list[Mapping]]], published: dict[Kind, Published]) -> None:
-    """The published entries whose MAL id nothing maps tonight, looked up again as they are, where they stay."""
-    mapped = {mal_id for by_id in groups.values() for mal_id in by_id}
-    for kind, files in published.items():
-        for entry in files.old_output:
-            mapping = published_mapping(kind, entry)
-            if mapping.mal_id not in mapped and retention.mapping_origin(mapping.origin, "silence") is not None:
-                groups[kind][mapping.mal_id] = [mapping]
 
 
 @dataclass(frozen=True, slots=True)
@@ -773,10 +670,17 @@ def enrich(
         published[kind] = Published(
             output_path, not_found_path, _load_published(output_path), _load_published(not_found_path)
         )
-    groups, duplicates = build_mappings(lists, overrides)
+    groups, duplicates = mappings.build_mappings(lists, overrides)
     discovery = candidates.read(config.candidates)  # discover's proposals, read once for the mappings and guards
     discovered_from = (
-        add_discovered(config, discovery, groups, published) if options.output is None else "none (--output)"
+        mappings.add_discovered(
+            discovery,
+            groups,
+            {kind: files.old_output for kind, files in published.items()},
+            candidates_file=str(config.candidates),
+        )
+        if options.output is None
+        else "none (--output)"
     )
     budget = {} if options.stop_after is None else {"budget": options.stop_after * 60}
     client = client_factory(config, force=options.force, **budget)
