@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, changes, crossref, episode_maps, guards, letterboxd, logs
+from pipeline import candidates, crossref, episode_maps, guards, letterboxd, logs
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
@@ -27,7 +27,6 @@ from pipeline.evidence import episode_map as maps
 from pipeline.evidence import mappings, retention, taken
 from pipeline.evidence import overrides as override_evidence
 from pipeline.evidence import seasons as evidence
-from pipeline.evidence.mappings import Duplicates
 from pipeline.evidence.rules import Joined
 from pipeline.jsonio import load_json, write_json
 from pipeline.models import (
@@ -36,14 +35,12 @@ from pipeline.models import (
     NOT_FOUND_FILE,
     OUTPUT_FILE,
     PUBLISHED_BEFORE,
-    SCHEMA_VERSION,
     UPSTREAM_FILE,
     Kind,
     Mapping,
     Origin,
     Season,
     Show,
-    count_origins,
     movie_entry,
     not_found_entry,
     republished,
@@ -51,6 +48,10 @@ from pipeline.models import (
 )
 from pipeline.overrides import load_overrides
 from pipeline.progress import Progress
+from pipeline.published import run as run_record
+from pipeline.published import write
+from pipeline.published.run import Decided, Published, Run
+from pipeline.published.summary import summary as run_summary
 from pipeline.sources import upstream
 from pipeline.sources.catalog import load_joined
 from pipeline.trakt.client import NO_KEY, Status, TraktClient
@@ -82,24 +83,6 @@ class Resolved:
     verdict: evidence.Verdict | None = None  # what the sources and Trakt's seasons say (shows)
     fallback: dict[str, Any] | None = None  # the entry without the verdict's correction
     episode_map: maps.Outcome | None = None  # the entry's episode map, or why it has none (shows)
-
-
-@dataclass(slots=True)
-class Published:
-    """One kind's files: what is there now, then what this run decided."""
-
-    output_path: Path
-    not_found_path: Path
-    old_output: list[dict[str, Any]]
-    old_not_found: list[dict[str, Any]]
-    output: dict[int, dict[str, Any]] = field(default_factory=dict)
-    not_found: dict[int, dict[str, Any]] = field(default_factory=dict)
-    old_output_by_id: dict[int, dict[str, Any]] = field(init=False)
-    old_not_found_by_id: dict[int, dict[str, Any]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.old_output_by_id = changes.by_mal_id(self.old_output)
-        self.old_not_found_by_id = changes.by_mal_id(self.old_not_found)
 
 
 def _load_published(path: Path) -> list[dict[str, Any]]:
@@ -250,23 +233,6 @@ def choose(results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
         return found[-1]
     failed = [pair for pair in results if pair[1].status == "failed"]
     return failed[-1] if failed else results[-1]
-
-
-@dataclass(slots=True)
-class Run:
-    """Everything one enrich run decided, for the files and the summary."""
-
-    published: dict[Kind, Published]
-    duplicates: Duplicates
-    title_mismatches: list[dict[str, Any]] = field(default_factory=list)
-    stale: list[dict[str, Any]] = field(default_factory=list)
-    failed_new: list[dict[str, Any]] = field(default_factory=list)
-    discovered_dropped: list[dict[str, Any]] = field(default_factory=list)  # 404 or season missing on Trakt
-    corrections: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> the report's record
-    fallbacks: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> its entry uncorrected
-    review: list[dict[str, Any]] = field(default_factory=list)  # the sources disagree with what is published
-    no_map: dict[str, int] = field(default_factory=dict)  # why published TV entries have no episode map
-    proposed: set[int] = field(default_factory=set)  # shows published from tonight's discovery candidates
 
 
 def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
@@ -471,10 +437,6 @@ def _look_up_all(
                 )
 
 
-def _decided(published: dict[Kind, Published]) -> Decided:
-    return {kind: (_sorted(files.output), _sorted(files.not_found)) for kind, files in published.items()}
-
-
 def _fill_letterboxd(
     config: Config, published: dict[Kind, Published], overrides: list[tuple[str, dict[str, Any]]]
 ) -> dict[str, Any] | None:
@@ -483,158 +445,6 @@ def _fill_letterboxd(
         return None
     files = published["movies"]
     return letterboxd.fill(config, files.output, files.old_output_by_id, letterboxd.from_overrides(overrides)).summary()
-
-
-def _sorted(entries: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
-    return [entries[mal_id] for mal_id in sorted(entries)]
-
-
-Decided = dict[Kind, tuple[list[dict[str, Any]], list[dict[str, Any]]]]  # kind -> (output, not found)
-
-
-def _meta_pending(config: Config) -> Path:
-    """Present from before the data files are written until meta.json is: a run stopped in between
-    (killed, out of time) leaves it, so the next run rewrites meta.json even when the data files it
-    writes are already the new ones, and ``last_changed`` never stays older than the data."""
-    return config.cache_dir / "meta-pending"
-
-
-def _write_data(config: Config, options: Options, published: dict[Kind, Published], decided: Decided) -> bool:
-    """Write the output and not-found files; True when any changed (or an earlier run left meta.json behind)."""
-    pending = _meta_pending(config)
-    changed = options.output is None and pending.exists()
-    if options.output is None:
-        pending.parent.mkdir(parents=True, exist_ok=True)
-        pending.touch()
-    for kind, files in published.items():
-        changed |= write_json(files.not_found_path, decided[kind][1])
-        changed |= write_json(files.output_path, decided[kind][0])
-    return changed
-
-
-def _file_counts(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
-    """``meta.json``'s ``files``: entries in each published file (read only for a list not processed)."""
-    counts = {}
-    for kind in KINDS:
-        for name, entries in zip(
-            (OUTPUT_FILE[kind], NOT_FOUND_FILE[kind]), decided.get(kind, (None, None)), strict=True
-        ):
-            found = load_json(config.output_dir / name, missing=[]) if entries is None else entries
-            counts[name] = {"entries": len(found)}
-    return counts
-
-
-def _outputs(config: Config, decided: Decided) -> dict[Kind, list[dict[str, Any]]]:
-    """Each output file's entries: this run's, or (for a list not processed) the published file's."""
-    return {
-        kind: decided[kind][0] if kind in decided else load_json(config.output_dir / OUTPUT_FILE[kind], missing=[])
-        for kind in KINDS
-    }
-
-
-def origin_counts(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
-    """``meta.json``'s ``origins``: entries of each output file by origin (read for a list not processed)."""
-    return {OUTPUT_FILE[kind]: count_origins(entries) for kind, entries in _outputs(config, decided).items()}
-
-
-def coverage(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
-    """``meta.json``'s ``coverage``: AniDB/AniList ids and episode maps in each output file."""
-    return {OUTPUT_FILE[kind]: crossref.coverage(entries, kind) for kind, entries in _outputs(config, decided).items()}
-
-
-def _write_meta(
-    config: Config, lists: dict[Kind, upstream.UpstreamList], decided: Decided, changed: bool, now: datetime
-) -> None:
-    """``meta.json`` describes the data; rewritten only when a data file changed, so it never commits alone.
-
-    Also when its counts are not the files' (a run stopped between the data files and meta.json).
-    """
-    path = config.output_dir / META_FILE
-    old = load_json(path, missing={})
-    files = _file_counts(config, decided)
-    origins, covered = origin_counts(config, decided), coverage(config, decided)
-    if (
-        not changed
-        and isinstance(old, dict)
-        and (old.get("files"), old.get("origins"), old.get("coverage")) == (files, origins, covered)
-    ):
-        return
-    previous_upstream = old.get("upstream", {}) if isinstance(old, dict) else {}
-    sources = {}
-    for kind in KINDS:
-        name = UPSTREAM_FILE[kind]
-        if kind in lists:
-            sources[name] = {"sha256": lists[kind].sha256, "entries": lists[kind].total}
-        elif name in previous_upstream:
-            sources[name] = previous_upstream[name]
-        else:  # one list processed, and no earlier meta.json describes the other: nothing true to say
-            logger.info("enrich: meta.json not written: it needs both upstream lists (run without --tv/--movies)")
-            return
-    meta = {
-        "schema_version": SCHEMA_VERSION,
-        "last_changed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "trakt_fetched": now.strftime("%Y-%m-%dT%H:%M:%SZ"),  # this run asked Trakt (or its cache) for every entry
-        "built_by": "enrich",  # no longer the import: every entry was looked up (meta.schema.json)
-        "files": files,
-        "upstream": sources,
-        "origins": origins,
-        "coverage": covered,
-    }
-    if isinstance(old, dict) and "imported" in old:  # where the dataset started (pipeline.migrate) stays known
-        meta["imported"] = old["imported"]
-    write_json(path, meta)
-
-
-def _summary(
-    run: Run,
-    decided: Decided,
-    lists: dict[Kind, upstream.UpstreamList],
-    client: TraktClient,
-    options: Options,
-    started: datetime,
-    discovered_from: str,
-) -> dict[str, Any]:
-    files: dict[str, Any] = {}
-    kind_changes: dict[str, Any] = {}
-    for kind, files_of_kind in run.published.items():
-        new_output, new_missing = decided[kind]
-        files[files_of_kind.output_path.name] = {"entries": len(new_output)}
-        files[files_of_kind.not_found_path.name] = {"entries": len(new_missing)}
-        kind_changes[kind] = changes.diff(
-            files_of_kind.old_output, new_output, files_of_kind.old_not_found, new_missing
-        )
-    return {
-        "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "finished": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "force": options.force,
-        "files": files,
-        "changes": kind_changes,
-        "duplicates": list(run.duplicates.values()),
-        "override_title_mismatches": run.title_mismatches,
-        "stale": run.stale,
-        "failed_new": run.failed_new,
-        "skipped_upstream": [message for listed in lists.values() for message in listed.skipped],
-        "origins": {
-            files_of_kind.output_path.name: count_origins(decided[kind][0])
-            for kind, files_of_kind in run.published.items()
-        },
-        "discovered_from": discovered_from,
-        "discovered_dropped": run.discovered_dropped,
-        "coverage": {
-            files_of_kind.output_path.name: crossref.coverage(decided[kind][0], kind)
-            for kind, files_of_kind in run.published.items()
-        },
-        "no_episode_map": dict(sorted(run.no_map.items())),
-        "corrections": [run.corrections[mal_id] for mal_id in sorted(run.corrections)],
-        "review": sorted(run.review, key=lambda record: record["mal_id"]),
-        "requests": {
-            "made": client.stats.requests,
-            "from_cache": client.stats.from_cache,
-            "retries": client.stats.retries,
-            "throttled": client.stats.throttled,
-            "failed": client.stats.failed,
-        },
-    }
 
 
 def _sources(config: Config, published: dict[Kind, Published]) -> Sources:
@@ -704,17 +514,19 @@ def enrich(
                 f"{client.stats.deferred:,}",
             )
         if not options.allow_shrink:
-            _guard_after_lookups(client, groups, published, _decided(published), config)
+            _guard_after_lookups(client, groups, published, run_record.decided(published), config)
         films = _fill_letterboxd(config, published, overrides)  # not Trakt's: after the guards, never a reason
-        decided = _decided(published)
-        changed = _write_data(config, options, published, decided)
+        decided = run_record.decided(published)
+        changed = write.data(config, published, decided, default_files=options.output is None)
         if options.output is None:
-            _write_meta(config, lists, decided, changed, started)
-            _meta_pending(config).unlink(missing_ok=True)
+            write.meta(config, lists, decided, changed, started)
+            write.pending(config).unlink(missing_ok=True)
         client.prune()
     finally:
         client.close()
-    summary = _summary(run, decided, lists, client, options, started, discovered_from)
+    summary = run_summary(
+        run, decided, lists, client.stats, force=options.force, started=started, discovered_from=discovered_from
+    )
     summary["season_evidence"] = sources.problem or "checked against the mapping sources"
     summary["override_problems"] = _override_problems(groups, run)
     summary["letterboxd"] = films

@@ -13,10 +13,10 @@ from pipeline import candidates
 from pipeline.evidence import overrides as override_evidence
 from pipeline.evidence import retention
 from pipeline.models import OVERRIDE_FILE, Kind, Mapping, episode_map_of, published_mapping
+from pipeline.published.run import Duplicates
 from pipeline.sources import upstream
 
 Groups = dict[Kind, dict[int, list[Mapping]]]  # kind -> MAL id -> its candidates, in the order they are listed
-Duplicates = dict[tuple[Kind, int], dict[str, Any]]  # (kind, MAL id) -> the report's record
 
 
 def build_mappings(
