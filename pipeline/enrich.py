@@ -23,28 +23,18 @@ from pipeline import candidates, crossref, episode_maps, guards, letterboxd, log
 from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
-from pipeline.evidence import episode_map as maps
-from pipeline.evidence import mappings, retention, taken
-from pipeline.evidence import overrides as override_evidence
-from pipeline.evidence import seasons as evidence
-from pipeline.evidence.rules import Joined
+from pipeline.evidence import entries, mappings
+from pipeline.evidence import resolve as judged
+from pipeline.evidence.resolve import Resolved, Sources
 from pipeline.jsonio import load_json, write_json
 from pipeline.models import (
     KINDS,
     META_FILE,
     NOT_FOUND_FILE,
     OUTPUT_FILE,
-    PUBLISHED_BEFORE,
     UPSTREAM_FILE,
     Kind,
     Mapping,
-    Origin,
-    Season,
-    Show,
-    movie_entry,
-    not_found_entry,
-    republished,
-    show_entry,
 )
 from pipeline.overrides import load_overrides
 from pipeline.progress import Progress
@@ -54,7 +44,7 @@ from pipeline.published.run import Decided, Published, Run
 from pipeline.published.summary import summary as run_summary
 from pipeline.sources import upstream
 from pipeline.sources.catalog import load_joined
-from pipeline.trakt.client import NO_KEY, Status, TraktClient
+from pipeline.trakt.client import NO_KEY, TraktClient
 
 logger = logging.getLogger(__name__)
 
@@ -69,20 +59,6 @@ class Options:
     progress: bool = True
     verbose: bool = False
     stop_after: float | None = None  # --stop-after: minutes it may ask Trakt (then it finishes with the cache)
-
-
-@dataclass(frozen=True, slots=True)
-class Resolved:
-    """The outcome of looking one mapping up on Trakt."""
-
-    status: Status
-    entry: dict[str, Any] | None = None
-    season_found: bool = False
-    trakt_title: str | None = None
-    detail: str = ""
-    verdict: evidence.Verdict | None = None  # what the sources and Trakt's seasons say (shows)
-    fallback: dict[str, Any] | None = None  # the entry without the verdict's correction
-    episode_map: maps.Outcome | None = None  # the entry's episode map, or why it has none (shows)
 
 
 def _load_published(path: Path) -> list[dict[str, Any]]:
@@ -163,51 +139,13 @@ def _guard_after_lookups(
     raise PipelineError(reason)
 
 
-@dataclass(frozen=True, slots=True)
-class Sources:
-    """The mapping sources joined by MAL id for the season evidence; ``None`` on a night they are unusable."""
-
-    joined: dict[int, Joined] | None
-    previous: dict[int, dict[str, Any]] = field(default_factory=dict)  # published show entries, by MAL id
-    problem: str = ""  # why there is no evidence tonight, for the report
-
-
-def _verdict(mapping: Mapping, show: Show, seasons: list[Season], sources: Sources) -> evidence.Verdict:
-    if mapping.episodes is not None and mapping.origin == "override":  # checked like the evidence, never corrected
-        return override_evidence.judge(mapping.season, mapping.episodes, seasons)
-    if mapping.episodes is not None:  # a discovered continuation cour: inside the season its episodes say
-        return evidence.continuation(*mapping.episodes, seasons)
-    if sources.joined is not None:
-        joined = sources.joined.get(mapping.mal_id)
-        may_correct = mapping.origin in ("upstream", "imported")
-        return evidence.judge(mapping.season, show.tmdb, seasons, joined, may_correct=may_correct)
-    # The sources failed tonight: a correction published before keeps its place while Trakt lists it.
-    previous = sources.previous.get(mapping.mal_id)
-    kept = evidence.as_published(previous, mapping.trakt_id, mapping.season, seasons) if previous else None
-    return kept or evidence.judge(mapping.season, show.tmdb, seasons, None, may_correct=False)
-
-
-def _show_entry(
-    mapping: Mapping, show: Show, seasons: list[Season], verdict: evidence.Verdict, sources: Sources
-) -> tuple[dict[str, Any], maps.Outcome]:
-    listed = {season.number: season for season in seasons}
-    previous = sources.previous.get(mapping.mal_id)
-    outcome = episode_maps.outcome(mapping, show, seasons, verdict.episodes, sources.joined, previous)
-    episodes = None if verdict.episodes is None else (verdict.episodes.season, verdict.episodes.offset)
-    if mapping.episode_map is not None:  # an override's map says where MAL episode 1 is
-        episodes = (mapping.episode_map[0].season, mapping.episode_map[0].episode - 1)
-    origin: Origin | None = "corrected" if verdict.correction is not None else None
-    season = None if verdict.season is None else listed[verdict.season]
-    return show_entry(mapping, show, season, episodes, origin, outcome.ranges), outcome
-
-
 def resolve(client: TraktClient, mapping: Mapping, sources: Sources | None = None) -> Resolved:
     """Look one mapping up; a failed call is ``failed``, never a not-found or a split cour."""
     if mapping.kind == "movies":
         movie = client.movie(mapping.trakt_id)
         if movie.value is None:
             return Resolved(movie.status, detail=movie.detail)
-        return Resolved("ok", movie_entry(mapping, movie.value), True, movie.value.title)
+        return judged.movie(mapping, movie.value)
     show = client.show(mapping.trakt_id)
     if show.value is None:
         return Resolved(show.status, detail=show.detail)
@@ -215,174 +153,7 @@ def resolve(client: TraktClient, mapping: Mapping, sources: Sources | None = Non
     if seasons.value is None:
         detail = seasons.detail or f"/shows/{mapping.trakt_id}/seasons answered 404 although the show exists"
         return Resolved("failed", detail=detail)
-    sources = sources or Sources(None)
-    verdict = _verdict(mapping, show.value, seasons.value, sources)
-    entry, outcome = _show_entry(mapping, show.value, seasons.value, verdict, sources)
-    fallback = None
-    if verdict.correction is not None:
-        as_is = evidence.judge(mapping.season, show.value.tmdb, seasons.value, None, may_correct=False)
-        fallback = _show_entry(mapping, show.value, seasons.value, as_is, sources)[0]
-    found = verdict.episodes is not None
-    return Resolved("ok", entry, found, show.value.title, verdict=verdict, fallback=fallback, episode_map=outcome)
-
-
-def choose(results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
-    """Of a MAL id's candidates: the last one found with its season, else (if none failed) the last."""
-    found = [pair for pair in results if pair[1].status == "ok" and pair[1].season_found]
-    if found:
-        return found[-1]
-    failed = [pair for pair in results if pair[1].status == "failed"]
-    return failed[-1] if failed else results[-1]
-
-
-def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
-    """Publish, mark not found or keep stale one MAL id's entry; returns the candidate chosen."""
-    mapping, resolved = choose(results)
-    files = run.published[kind]
-    mal_id = mapping.mal_id
-    if (kind, mal_id) in run.duplicates:
-        run.duplicates[kind, mal_id]["chosen"] = mapping.source
-    if mapping.override_title is not None and resolved.trakt_title not in (None, mapping.override_title):
-        run.title_mismatches.append(
-            {
-                "kind": kind,
-                "mal_id": mal_id,
-                "source": mapping.source,
-                "trakt_id": mapping.trakt_id,
-                "override_title": mapping.override_title,
-                "trakt_title": resolved.trakt_title,
-            }
-        )
-    fate = retention.on_trakt(mapping.origin, resolved.status)
-    if mapping.origin == "discovered" and (
-        fate == "removed" or (resolved.status == "ok" and not resolved.season_found)
-    ):  # a discovered mapping is never a not-found entry nor a split cour without episodes: it is dropped
-        reason = "Trakt answered 404" if resolved.status == "not_found" else f"no season {mapping.season} on Trakt"
-        run.discovered_dropped.append(
-            {"kind": kind, "mal_id": mal_id, "title": mapping.mal_title, "trakt_id": mapping.trakt_id, "reason": reason}
-        )
-        return mapping, resolved
-    if fate == "published" and resolved.entry is not None:
-        files.output[mal_id] = resolved.entry
-        _note_verdict(run, mapping, resolved)
-        if kind == "shows" and mapping.origin == "discovered" and mapping.source != PUBLISHED_BEFORE:
-            run.proposed.add(mal_id)
-    elif fate == "not-found":
-        files.not_found[mal_id] = not_found_entry(mapping)
-    else:
-        previous_output = files.old_output_by_id.get(mal_id)
-        previous_missing = files.old_not_found_by_id.get(mal_id)
-        record = {"kind": kind, "mal_id": mal_id, "title": mapping.mal_title, "reason": resolved.detail}
-        if previous_output is not None:  # kept, in today's layout (an entry without origin gets its mapping's)
-            files.output[mal_id] = republished(previous_output, mapping.origin)
-            run.stale.append(record)
-        elif previous_missing is not None:
-            files.not_found[mal_id] = previous_missing
-            run.stale.append(record)
-        else:
-            run.failed_new.append(record)
-    return mapping, resolved
-
-
-def _note_verdict(run: Run, mapping: Mapping, resolved: Resolved) -> None:
-    """Record a published entry's correction (with its uncorrected entry) or its disagreement, for the report;
-    and an episode map the sources' numbering disagrees with."""
-    record: dict[str, Any] = {
-        "mal_id": mapping.mal_id,
-        "title": mapping.mal_title,
-        "trakt_id": mapping.trakt_id,
-        "origin": mapping.origin,
-        "upstream_season": mapping.season,
-    }
-    outcome = resolved.episode_map
-    if outcome is not None and outcome.ranges is None and outcome.reason is not None:
-        run.no_map[outcome.reason] = run.no_map.get(outcome.reason, 0) + 1
-    if outcome is not None and outcome.review:
-        run.review.append({**record, "reason": outcome.reason, "evidence": outcome.evidence})
-    verdict = resolved.verdict
-    if verdict is None or (verdict.correction is None and verdict.review is None):
-        return
-    if verdict.correction is not None and resolved.fallback is not None:
-        run.fallbacks[mapping.mal_id] = resolved.fallback
-        episodes = verdict.episodes
-        ours = None if episodes is None else {"season": episodes.season, "offset": episodes.offset}
-        run.corrections[mapping.mal_id] = {
-            **record,
-            "kind": verdict.correction,
-            "season": verdict.season,
-            "episodes": ours,
-            "evidence": verdict.evidence,
-        }
-    elif verdict.review is not None:
-        run.review.append({**record, "reason": verdict.review, "evidence": verdict.evidence})
-
-
-def _settle_collisions(run: Run) -> None:
-    """Undo the corrections that put a MAL id on a season and offset another MAL id is on (queue them),
-    then drop tonight's proposals on the episodes another MAL id holds after the corrections."""
-    files = run.published.get("shows")
-    if files is None:
-        return
-    reverted = evidence.collisions(
-        {mal_id: _place(entry) for mal_id, entry in files.output.items() if mal_id not in run.proposed},
-        {mal_id: _place(entry) for mal_id, entry in run.fallbacks.items()},
-    )
-    for mal_id, others in sorted(reverted.items()):
-        files.output[mal_id] = run.fallbacks.pop(mal_id)
-        record = run.corrections.pop(mal_id)
-        met = ", ".join(f"MAL {other}" for other in others)
-        run.review.append(
-            {
-                **{key: record[key] for key in ("mal_id", "title", "trakt_id", "origin", "upstream_season")},
-                "reason": evidence.COLLISION,
-                "evidence": f"{record['evidence']}; would share S{record['episodes']['season']}"
-                f"+{record['episodes']['offset']} with {met}",
-            }
-        )
-    _drop_taken(run, files)
-
-
-def _drop_taken(run: Run, files: Published) -> None:
-    """Tonight's proposals on episodes another MAL id holds: dropped (the entry published before stays, if any)."""
-    places = {mal_id: _place(entry) for mal_id, entry in files.output.items()}
-    held = {mal_id: place for mal_id, place in places.items() if mal_id not in run.proposed}
-    for mal_id, others in taken.taken(held, {m: places[m] for m in run.proposed}).items():
-        entry = files.output.pop(mal_id)
-        previous = files.old_output_by_id.get(mal_id)
-        if previous is not None:
-            files.output[mal_id] = republished(previous, "discovered")
-        episodes = entry["trakt"]["episodes"]
-        run.discovered_dropped.append(
-            {
-                "kind": "shows",
-                "mal_id": mal_id,
-                "title": entry["myanimelist"]["title"],
-                "trakt_id": entry["trakt"]["id"],
-                "reason": f"{taken.RULE}: S{episodes['season']}+{episodes['offset']} is MAL {others}'s",
-            }
-        )
-
-
-def _place(entry: dict[str, Any]) -> evidence.Placed:
-    episodes = entry["trakt"].get("episodes")
-    placed = None if episodes is None else evidence.Episodes(season=episodes["season"], offset=episodes["offset"])
-    return int(entry["trakt"]["id"]), placed
-
-
-def _override_problems(groups: dict[Kind, dict[int, list[Mapping]]], run: Run) -> list[dict[str, Any]]:
-    """The overrides Trakt refused or that collide with another MAL id, for the report's own section."""
-    overridden = [
-        override_evidence.Overridden(kind=kind, mal_id=m.mal_id, source=m.source, trakt_id=m.trakt_id)
-        for kind, by_id in groups.items()
-        for found in by_id.values()
-        for m in found
-        if m.origin == "override"
-    ]
-    refused = {row["mal_id"]: row["evidence"] for row in run.review if row["reason"] == override_evidence.REFUSED}
-    shows = run.published.get("shows")
-    places = {} if shows is None else {mal_id: _place(entry) for mal_id, entry in shows.output.items()}
-    not_found = {kind: set(files.not_found) for kind, files in run.published.items()}
-    return override_evidence.problems(overridden, not_found, refused, places)
+    return judged.show(mapping, show.value, seasons.value, sources or Sources(None))
 
 
 def _prefetch(
@@ -424,7 +195,7 @@ def _look_up_all(
     _prefetch(client, groups, options, client.config.concurrency)
     for kind, found in groups.items():
         for mal_id in sorted(found):
-            mapping, resolved = decide(run, kind, [(m, resolve(client, m, sources)) for m in found[mal_id]])
+            mapping, resolved = entries.decide(run, kind, [(m, resolve(client, m, sources)) for m in found[mal_id]])
             if options.verbose:
                 logger.info(
                     "enrich: %s %d %r -> trakt %d: %s%s",
@@ -502,7 +273,7 @@ def enrich(
         run = Run(published, duplicates)
         sources = _sources(config, published)
         _look_up_all(client, groups, run, options, sources)
-        _settle_collisions(run)
+        entries.settle_collisions(run)
         if "shows" in published:
             run.review += episode_maps.settle(published["shows"].output)
         for files in published.values():
@@ -528,7 +299,7 @@ def enrich(
         run, decided, lists, client.stats, force=options.force, started=started, discovered_from=discovered_from
     )
     summary["season_evidence"] = sources.problem or "checked against the mapping sources"
-    summary["override_problems"] = _override_problems(groups, run)
+    summary["override_problems"] = entries.override_problems(groups, run)
     summary["letterboxd"] = films
     write_json(config.run_summary, summary)
     return summary
