@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import candidates, crossref, episode_maps, guards, letterboxd, logs
-from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.evidence import entries, mappings
@@ -59,20 +58,6 @@ class Options:
     progress: bool = True
     verbose: bool = False
     stop_after: float | None = None  # --stop-after: minutes it may ask Trakt (then it finishes with the cache)
-
-
-def _load_published(path: Path) -> list[dict[str, Any]]:
-    """A published file, as the previous data of its entries; each needs its MAL id."""
-    try:
-        data = load_json(path, missing=[])
-    except PipelineError as exc:
-        raise PipelineError(f"{exc}; {RESTORE}") from None
-    if not isinstance(data, list):
-        raise PipelineError(f"{path}: expected a JSON list; {RESTORE}")
-    for position, entry in enumerate(data):
-        if not any(type(dig(entry, keys)) is int for keys in (OUTPUT_MAL_ID, NOT_FOUND_MAL_ID)):
-            raise PipelineError(f"{path}: $[{position}]: no MAL id (myanimelist.id or mal_id); {RESTORE}")
-    return data
 
 
 def _paths(config: Config, options: Options, kind: Kind) -> tuple[Path, Path]:
@@ -245,12 +230,7 @@ def enrich(
         for message in listed.skipped:
             logger.warning("enrich: skipped %s", message)
     overrides = load_overrides(config.overrides_dir)
-    published = {}
-    for kind in options.kinds:
-        output_path, not_found_path = _paths(config, options, kind)
-        published[kind] = Published(
-            output_path, not_found_path, _load_published(output_path), _load_published(not_found_path)
-        )
+    published = {kind: run_record.load(*_paths(config, options, kind)) for kind in options.kinds}
     groups, duplicates = mappings.build_mappings(lists, overrides)
     discovery = candidates.read(config.candidates)  # discover's proposals, read once for the mappings and guards
     discovered_from = (

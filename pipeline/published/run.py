@@ -7,6 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from pipeline import changes
+from pipeline.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
+from pipeline.errors import PipelineError
+from pipeline.jsonio import load_json
 from pipeline.models import Kind
 
 Duplicates = dict[tuple[Kind, int], dict[str, Any]]  # (kind, MAL id) -> the report's record
@@ -46,6 +49,25 @@ class Run:
     review: list[dict[str, Any]] = field(default_factory=list)  # the sources disagree with what is published
     no_map: dict[str, int] = field(default_factory=dict)  # why published TV entries have no episode map
     proposed: set[int] = field(default_factory=set)  # shows published from tonight's discovery candidates
+
+
+def load(output_path: Path, not_found_path: Path) -> Published:
+    """One kind's files as they are published now."""
+    return Published(output_path, not_found_path, _load(output_path), _load(not_found_path))
+
+
+def _load(path: Path) -> list[dict[str, Any]]:
+    """A published file, as the previous data of its entries; each needs its MAL id."""
+    try:
+        data = load_json(path, missing=[])
+    except PipelineError as exc:
+        raise PipelineError(f"{exc}; {RESTORE}") from None
+    if not isinstance(data, list):
+        raise PipelineError(f"{path}: expected a JSON list; {RESTORE}")
+    for position, entry in enumerate(data):
+        if not any(type(dig(entry, keys)) is int for keys in (OUTPUT_MAL_ID, NOT_FOUND_MAL_ID)):
+            raise PipelineError(f"{path}: $[{position}]: no MAL id (myanimelist.id or mal_id); {RESTORE}")
+    return data
 
 
 def decided(published: dict[Kind, Published]) -> Decided:
