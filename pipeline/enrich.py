@@ -26,15 +26,7 @@ from pipeline.evidence import entries, mappings
 from pipeline.evidence import resolve as judged
 from pipeline.evidence.resolve import Resolved, Sources
 from pipeline.jsonio import load_json, write_json
-from pipeline.models import (
-    KINDS,
-    META_FILE,
-    NOT_FOUND_FILE,
-    OUTPUT_FILE,
-    UPSTREAM_FILE,
-    Kind,
-    Mapping,
-)
+from pipeline.models import KINDS, META_FILE, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE, Kind, Mapping
 from pipeline.overrides import load_overrides
 from pipeline.progress import Progress
 from pipeline.published import run as run_record
