@@ -7,14 +7,16 @@ mappings to look up, grouped by kind and MAL id, out.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pipeline import candidates
 from pipeline.evidence import overrides as override_evidence
 from pipeline.evidence import retention
 from pipeline.models import OVERRIDE_FILE, Kind, Mapping, episode_map_of, published_mapping
 from pipeline.published.run import Duplicates
 from pipeline.sources import upstream
+
+if TYPE_CHECKING:
+    from pipeline import candidates
 
 Groups = dict[Kind, dict[int, list[Mapping]]]  # kind -> MAL id -> its candidates, in the order they are listed
 
