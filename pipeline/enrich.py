@@ -22,41 +22,20 @@ from typing import Any
 from pipeline import candidates, letterboxd, logs
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
-from pipeline.evidence import crossref, episode_maps, guards, retention, taken
-from pipeline.evidence import episode_map as maps
-from pipeline.evidence import overrides as override_evidence
-from pipeline.evidence import seasons as evidence
+from pipeline.evidence import crossref, entries, episode_maps, guards, mappings
+from pipeline.evidence import resolve as judged
+from pipeline.evidence.resolve import Resolved, Sources
 from pipeline.overrides import load_overrides
 from pipeline.progress import Progress
-from pipeline.published import changes
-from pipeline.published.checks import NOT_FOUND_MAL_ID, OUTPUT_MAL_ID, RESTORE, dig
+from pipeline.published import run as run_record
+from pipeline.published import write
 from pipeline.published.jsonio import load_json, write_json
-from pipeline.published.models import (
-    KINDS,
-    META_FILE,
-    NOT_FOUND_FILE,
-    OUTPUT_FILE,
-    OVERRIDE_FILE,
-    PUBLISHED_BEFORE,
-    SCHEMA_VERSION,
-    UPSTREAM_FILE,
-    Kind,
-    Mapping,
-    Origin,
-    Season,
-    Show,
-    count_origins,
-    episode_map_of,
-    movie_entry,
-    not_found_entry,
-    published_mapping,
-    republished,
-    show_entry,
-)
+from pipeline.published.models import KINDS, META_FILE, NOT_FOUND_FILE, OUTPUT_FILE, UPSTREAM_FILE, Kind, Mapping
+from pipeline.published.run import Decided, Published, Run
+from pipeline.published.summary import summary as run_summary
 from pipeline.sources import upstream
 from pipeline.sources.catalog import load_joined
-from pipeline.sources.joined import Joined
-from pipeline.trakt.client import NO_KEY, Status, TraktClient
+from pipeline.trakt.client import NO_KEY, TraktClient
 
 logger = logging.getLogger(__name__)
 
@@ -71,52 +50,6 @@ class Options:
     progress: bool = True
     verbose: bool = False
     stop_after: float | None = None  # --stop-after: minutes it may ask Trakt (then it finishes with the cache)
-
-
-@dataclass(frozen=True, slots=True)
-class Resolved:
-    """The outcome of looking one mapping up on Trakt."""
-
-    status: Status
-    entry: dict[str, Any] | None = None
-    season_found: bool = False
-    trakt_title: str | None = None
-    detail: str = ""
-    verdict: evidence.Verdict | None = None  # what the sources and Trakt's seasons say (shows)
-    fallback: dict[str, Any] | None = None  # the entry without the verdict's correction
-    episode_map: maps.Outcome | None = None  # the entry's episode map, or why it has none (shows)
-
-
-@dataclass(slots=True)
-class Published:
-    """One kind's files: what is there now, then what this run decided."""
-
-    output_path: Path
-    not_found_path: Path
-    old_output: list[dict[str, Any]]
-    old_not_found: list[dict[str, Any]]
-    output: dict[int, dict[str, Any]] = field(default_factory=dict)
-    not_found: dict[int, dict[str, Any]] = field(default_factory=dict)
-    old_output_by_id: dict[int, dict[str, Any]] = field(init=False)
-    old_not_found_by_id: dict[int, dict[str, Any]] = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.old_output_by_id = changes.by_mal_id(self.old_output)
-        self.old_not_found_by_id = changes.by_mal_id(self.old_not_found)
-
-
-def _load_published(path: Path) -> list[dict[str, Any]]:
-    """A published file, as the previous data of its entries; each needs its MAL id."""
-    try:
-        data = load_json(path, missing=[])
-    except PipelineError as exc:
-        raise PipelineError(f"{exc}; {RESTORE}") from None
-    if not isinstance(data, list):
-        raise PipelineError(f"{path}: expected a JSON list; {RESTORE}")
-    for position, entry in enumerate(data):
-        if not any(type(dig(entry, keys)) is int for keys in (OUTPUT_MAL_ID, NOT_FOUND_MAL_ID)):
-            raise PipelineError(f"{path}: $[{position}]: no MAL id (myanimelist.id or mal_id); {RESTORE}")
-    return data
 
 
 def _paths(config: Config, options: Options, kind: Kind) -> tuple[Path, Path]:
@@ -183,152 +116,13 @@ def _guard_after_lookups(
     raise PipelineError(reason)
 
 
-Duplicates = dict[tuple[Kind, int], dict[str, Any]]  # (kind, MAL id) -> the report's record
-
-
-def build_mappings(
-    lists: dict[Kind, upstream.UpstreamList], overrides: list[tuple[str, dict[str, Any]]]
-) -> tuple[dict[Kind, dict[int, list[Mapping]]], Duplicates]:
-    """Group the upstream entries by MAL id per kind, then apply the overrides; report duplicates."""
-    groups: dict[Kind, dict[int, list[Mapping]]] = {kind: {} for kind in lists}
-    for kind, listed in lists.items():
-        for position, entry in listed.entries:
-            groups[kind].setdefault(entry["mal_id"], []).append(
-                Mapping(
-                    mal_id=entry["mal_id"],
-                    mal_title=entry["title"],
-                    trakt_id=entry["trakt_id"],
-                    kind=kind,
-                    season=entry.get("season") if kind == "shows" else None,
-                    source=f"{listed.name}[{position}]",
-                )
-            )
-    duplicates: Duplicates = {
-        (kind, mal_id): {
-            "kind": kind,
-            "mal_id": mal_id,
-            "candidates": [f"{m.source}: trakt {m.trakt_id}" for m in found],
-        }
-        for kind in groups
-        for mal_id, found in sorted(groups[kind].items())
-        if len(found) > 1
-    }
-    counters: dict[str, int] = {}
-    for file_name, override in overrides:
-        position = counters[file_name] = counters.get(file_name, -1) + 1
-        corrects: Kind = "shows" if file_name == OVERRIDE_FILE["shows"] else "movies"
-        target: Kind = override["trakt"]["type"]
-        mal_id = override["myanimelist"]["id"]
-        groups.get(corrects, {}).pop(mal_id, None)
-        if target in groups:
-            groups[target][mal_id] = [
-                Mapping(
-                    mal_id=mal_id,
-                    mal_title=override["myanimelist"]["title"],
-                    trakt_id=override["trakt"]["id"],
-                    kind=target,
-                    season=(override["trakt"].get("season") or {}).get("number") if target == "shows" else None,
-                    source=f"{file_name}[{position}]",
-                    override_title=override["trakt"]["title"],
-                    origin="override",
-                    episode_map=episode_map_of(override["trakt"].get("episode_map")) if target == "shows" else None,
-                    episodes=override_evidence.of_override(override["trakt"]) if target == "shows" else None,
-                )
-            ]
-    return groups, duplicates
-
-
-def add_discovered(
-    config: Config,
-    discovery: candidates.Discovery | None,
-    groups: dict[Kind, dict[int, list[Mapping]]],
-    published: dict[Kind, Published],
-) -> str:
-    """Add discover's candidates for the MAL ids nothing else maps (upstream and overrides win), then
-    the entries published before that nothing names tonight (``pipeline.evidence.retention``).
-
-    Without a usable candidates file (discovery off, skipped, never run), the discovered entries
-    published last time are kept like any entry nothing names: a bad night never removes them.
-    Returns where the discovered mappings came from, for the summary.
-    """
-    if discovery is not None and discovery.status == "ok":
-        found, origin = discovery.candidates, str(config.candidates)
-    else:
-        found, origin = [], "the discovered entries published before"
-    mapped = {mal_id for by_id in groups.values() for mal_id in by_id}
-    for position, candidate in enumerate(found):
-        if candidate.kind in groups and candidate.mal_id not in mapped:
-            groups[candidate.kind][candidate.mal_id] = [
-                Mapping(
-                    mal_id=candidate.mal_id,
-                    mal_title=candidate.title,
-                    trakt_id=candidate.trakt_id,
-                    kind=candidate.kind,
-                    season=candidate.season,
-                    source=f"discovered[{position}]",
-                    origin="discovered",
-                    episodes=candidate.episodes,
-                )
-            ]
-    _add_retained(groups, published)
-    return origin
-
-
-def _add_retained(groups: dict[Kind, dict[int, list[Mapping]]], published: dict[Kind, Published]) -> None:
-    """The published entries whose MAL id nothing maps tonight, looked up again as they are, where they stay."""
-    mapped = {mal_id for by_id in groups.values() for mal_id in by_id}
-    for kind, files in published.items():
-        for entry in files.old_output:
-            mapping = published_mapping(kind, entry)
-            if mapping.mal_id not in mapped and retention.mapping_origin(mapping.origin, "silence") is not None:
-                groups[kind][mapping.mal_id] = [mapping]
-
-
-@dataclass(frozen=True, slots=True)
-class Sources:
-    """The mapping sources joined by MAL id for the season evidence; ``None`` on a night they are unusable."""
-
-    joined: dict[int, Joined] | None
-    previous: dict[int, dict[str, Any]] = field(default_factory=dict)  # published show entries, by MAL id
-    problem: str = ""  # why there is no evidence tonight, for the report
-
-
-def _verdict(mapping: Mapping, show: Show, seasons: list[Season], sources: Sources) -> evidence.Verdict:
-    if mapping.episodes is not None and mapping.origin == "override":  # checked like the evidence, never corrected
-        return override_evidence.judge(mapping.season, mapping.episodes, seasons)
-    if mapping.episodes is not None:  # a discovered continuation cour: inside the season its episodes say
-        return evidence.continuation(*mapping.episodes, seasons)
-    if sources.joined is not None:
-        joined = sources.joined.get(mapping.mal_id)
-        may_correct = mapping.origin in ("upstream", "imported")
-        return evidence.judge(mapping.season, show.tmdb, seasons, joined, may_correct=may_correct)
-    # The sources failed tonight: a correction published before keeps its place while Trakt lists it.
-    previous = sources.previous.get(mapping.mal_id)
-    kept = evidence.as_published(previous, mapping.trakt_id, mapping.season, seasons) if previous else None
-    return kept or evidence.judge(mapping.season, show.tmdb, seasons, None, may_correct=False)
-
-
-def _show_entry(
-    mapping: Mapping, show: Show, seasons: list[Season], verdict: evidence.Verdict, sources: Sources
-) -> tuple[dict[str, Any], maps.Outcome]:
-    listed = {season.number: season for season in seasons}
-    previous = sources.previous.get(mapping.mal_id)
-    outcome = episode_maps.outcome(mapping, show, seasons, verdict.episodes, sources.joined, previous)
-    episodes = None if verdict.episodes is None else (verdict.episodes.season, verdict.episodes.offset)
-    if mapping.episode_map is not None:  # an override's map says where MAL episode 1 is
-        episodes = (mapping.episode_map[0].season, mapping.episode_map[0].episode - 1)
-    origin: Origin | None = "corrected" if verdict.correction is not None else None
-    season = None if verdict.season is None else listed[verdict.season]
-    return show_entry(mapping, show, season, episodes, origin, outcome.ranges), outcome
-
-
 def resolve(client: TraktClient, mapping: Mapping, sources: Sources | None = None) -> Resolved:
     """Look one mapping up; a failed call is ``failed``, never a not-found or a split cour."""
     if mapping.kind == "movies":
         movie = client.movie(mapping.trakt_id)
         if movie.value is None:
             return Resolved(movie.status, detail=movie.detail)
-        return Resolved("ok", movie_entry(mapping, movie.value), True, movie.value.title)
+        return judged.movie(mapping, movie.value)
     show = client.show(mapping.trakt_id)
     if show.value is None:
         return Resolved(show.status, detail=show.detail)
@@ -336,191 +130,7 @@ def resolve(client: TraktClient, mapping: Mapping, sources: Sources | None = Non
     if seasons.value is None:
         detail = seasons.detail or f"/shows/{mapping.trakt_id}/seasons answered 404 although the show exists"
         return Resolved("failed", detail=detail)
-    sources = sources or Sources(None)
-    verdict = _verdict(mapping, show.value, seasons.value, sources)
-    entry, outcome = _show_entry(mapping, show.value, seasons.value, verdict, sources)
-    fallback = None
-    if verdict.correction is not None:
-        as_is = evidence.judge(mapping.season, show.value.tmdb, seasons.value, None, may_correct=False)
-        fallback = _show_entry(mapping, show.value, seasons.value, as_is, sources)[0]
-    found = verdict.episodes is not None
-    return Resolved("ok", entry, found, show.value.title, verdict=verdict, fallback=fallback, episode_map=outcome)
-
-
-def choose(results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
-    """Of a MAL id's candidates: the last one found with its season, else (if none failed) the last."""
-    found = [pair for pair in results if pair[1].status == "ok" and pair[1].season_found]
-    if found:
-        return found[-1]
-    failed = [pair for pair in results if pair[1].status == "failed"]
-    return failed[-1] if failed else results[-1]
-
-
-@dataclass(slots=True)
-class Run:
-    """Everything one enrich run decided, for the files and the summary."""
-
-    published: dict[Kind, Published]
-    duplicates: Duplicates
-    title_mismatches: list[dict[str, Any]] = field(default_factory=list)
-    stale: list[dict[str, Any]] = field(default_factory=list)
-    failed_new: list[dict[str, Any]] = field(default_factory=list)
-    discovered_dropped: list[dict[str, Any]] = field(default_factory=list)  # 404 or season missing on Trakt
-    corrections: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> the report's record
-    fallbacks: dict[int, dict[str, Any]] = field(default_factory=dict)  # MAL id -> its entry uncorrected
-    review: list[dict[str, Any]] = field(default_factory=list)  # the sources disagree with what is published
-    no_map: dict[str, int] = field(default_factory=dict)  # why published TV entries have no episode map
-    proposed: set[int] = field(default_factory=set)  # shows published from tonight's discovery candidates
-
-
-def decide(run: Run, kind: Kind, results: list[tuple[Mapping, Resolved]]) -> tuple[Mapping, Resolved]:
-    """Publish, mark not found or keep stale one MAL id's entry; returns the candidate chosen."""
-    mapping, resolved = choose(results)
-    files = run.published[kind]
-    mal_id = mapping.mal_id
-    if (kind, mal_id) in run.duplicates:
-        run.duplicates[kind, mal_id]["chosen"] = mapping.source
-    if mapping.override_title is not None and resolved.trakt_title not in (None, mapping.override_title):
-        run.title_mismatches.append(
-            {
-                "kind": kind,
-                "mal_id": mal_id,
-                "source": mapping.source,
-                "trakt_id": mapping.trakt_id,
-                "override_title": mapping.override_title,
-                "trakt_title": resolved.trakt_title,
-            }
-        )
-    fate = retention.on_trakt(mapping.origin, resolved.status)
-    if mapping.origin == "discovered" and (
-        fate == "removed" or (resolved.status == "ok" and not resolved.season_found)
-    ):  # a discovered mapping is never a not-found entry nor a split cour without episodes: it is dropped
-        reason = "Trakt answered 404" if resolved.status == "not_found" else f"no season {mapping.season} on Trakt"
-        run.discovered_dropped.append(
-            {"kind": kind, "mal_id": mal_id, "title": mapping.mal_title, "trakt_id": mapping.trakt_id, "reason": reason}
-        )
-        return mapping, resolved
-    if fate == "published" and resolved.entry is not None:
-        files.output[mal_id] = resolved.entry
-        _note_verdict(run, mapping, resolved)
-        if kind == "shows" and mapping.origin == "discovered" and mapping.source != PUBLISHED_BEFORE:
-            run.proposed.add(mal_id)
-    elif fate == "not-found":
-        files.not_found[mal_id] = not_found_entry(mapping)
-    else:
-        previous_output = files.old_output_by_id.get(mal_id)
-        previous_missing = files.old_not_found_by_id.get(mal_id)
-        record = {"kind": kind, "mal_id": mal_id, "title": mapping.mal_title, "reason": resolved.detail}
-        if previous_output is not None:  # kept, in today's layout (an entry without origin gets its mapping's)
-            files.output[mal_id] = republished(previous_output, mapping.origin)
-            run.stale.append(record)
-        elif previous_missing is not None:
-            files.not_found[mal_id] = previous_missing
-            run.stale.append(record)
-        else:
-            run.failed_new.append(record)
-    return mapping, resolved
-
-
-def _note_verdict(run: Run, mapping: Mapping, resolved: Resolved) -> None:
-    """Record a published entry's correction (with its uncorrected entry) or its disagreement, for the report;
-    and an episode map the sources' numbering disagrees with."""
-    record: dict[str, Any] = {
-        "mal_id": mapping.mal_id,
-        "title": mapping.mal_title,
-        "trakt_id": mapping.trakt_id,
-        "origin": mapping.origin,
-        "upstream_season": mapping.season,
-    }
-    outcome = resolved.episode_map
-    if outcome is not None and outcome.ranges is None and outcome.reason is not None:
-        run.no_map[outcome.reason] = run.no_map.get(outcome.reason, 0) + 1
-    if outcome is not None and outcome.review:
-        run.review.append({**record, "reason": outcome.reason, "evidence": outcome.evidence})
-    verdict = resolved.verdict
-    if verdict is None or (verdict.correction is None and verdict.review is None):
-        return
-    if verdict.correction is not None and resolved.fallback is not None:
-        run.fallbacks[mapping.mal_id] = resolved.fallback
-        episodes = verdict.episodes
-        ours = None if episodes is None else {"season": episodes.season, "offset": episodes.offset}
-        run.corrections[mapping.mal_id] = {
-            **record,
-            "kind": verdict.correction,
-            "season": verdict.season,
-            "episodes": ours,
-            "evidence": verdict.evidence,
-        }
-    elif verdict.review is not None:
-        run.review.append({**record, "reason": verdict.review, "evidence": verdict.evidence})
-
-
-def _settle_collisions(run: Run) -> None:
-    """Undo the corrections that put a MAL id on a season and offset another MAL id is on (queue them),
-    then drop tonight's proposals on the episodes another MAL id holds after the corrections."""
-    files = run.published.get("shows")
-    if files is None:
-        return
-    reverted = evidence.collisions(
-        {mal_id: _place(entry) for mal_id, entry in files.output.items() if mal_id not in run.proposed},
-        {mal_id: _place(entry) for mal_id, entry in run.fallbacks.items()},
-    )
-    for mal_id, others in sorted(reverted.items()):
-        files.output[mal_id] = run.fallbacks.pop(mal_id)
-        record = run.corrections.pop(mal_id)
-        met = ", ".join(f"MAL {other}" for other in others)
-        run.review.append(
-            {
-                **{key: record[key] for key in ("mal_id", "title", "trakt_id", "origin", "upstream_season")},
-                "reason": evidence.COLLISION,
-                "evidence": f"{record['evidence']}; would share S{record['episodes']['season']}"
-                f"+{record['episodes']['offset']} with {met}",
-            }
-        )
-    _drop_taken(run, files)
-
-
-def _drop_taken(run: Run, files: Published) -> None:
-    """Tonight's proposals on episodes another MAL id holds: dropped (the entry published before stays, if any)."""
-    places = {mal_id: _place(entry) for mal_id, entry in files.output.items()}
-    held = {mal_id: place for mal_id, place in places.items() if mal_id not in run.proposed}
-    for mal_id, others in taken.taken(held, {m: places[m] for m in run.proposed}).items():
-        entry = files.output.pop(mal_id)
-        previous = files.old_output_by_id.get(mal_id)
-        if previous is not None:
-            files.output[mal_id] = republished(previous, "discovered")
-        episodes = entry["trakt"]["episodes"]
-        run.discovered_dropped.append(
-            {
-                "kind": "shows",
-                "mal_id": mal_id,
-                "title": entry["myanimelist"]["title"],
-                "trakt_id": entry["trakt"]["id"],
-                "reason": f"{taken.RULE}: S{episodes['season']}+{episodes['offset']} is MAL {others}'s",
-            }
-        )
-
-
-def _place(entry: dict[str, Any]) -> evidence.Placed:
-    episodes = entry["trakt"].get("episodes")
-    placed = None if episodes is None else evidence.Episodes(season=episodes["season"], offset=episodes["offset"])
-    return int(entry["trakt"]["id"]), placed
-
-
-def _override_problems(groups: dict[Kind, dict[int, list[Mapping]]], run: Run) -> list[dict[str, Any]]:
-    """The overrides Trakt refused or that collide with another MAL id, for the report's own section."""
-    overridden = [
-        override_evidence.Overridden(kind=kind, mal_id=m.mal_id, source=m.source, trakt_id=m.trakt_id)
-        for kind, by_id in groups.items()
-        for found in by_id.values()
-        for m in found
-        if m.origin == "override"
-    ]
-    refused = {row["mal_id"]: row["evidence"] for row in run.review if row["reason"] == override_evidence.REFUSED}
-    shows = run.published.get("shows")
-    places = {} if shows is None else {mal_id: _place(entry) for mal_id, entry in shows.output.items()}
-    not_found = {kind: set(files.not_found) for kind, files in run.published.items()}
-    return override_evidence.problems(overridden, not_found, refused, places)
+    return judged.show(mapping, show.value, seasons.value, sources or Sources(None))
 
 
 def _prefetch(
@@ -562,7 +172,7 @@ def _look_up_all(
     _prefetch(client, groups, options, client.config.concurrency)
     for kind, found in groups.items():
         for mal_id in sorted(found):
-            mapping, resolved = decide(run, kind, [(m, resolve(client, m, sources)) for m in found[mal_id]])
+            mapping, resolved = entries.decide(run, kind, [(m, resolve(client, m, sources)) for m in found[mal_id]])
             if options.verbose:
                 logger.info(
                     "enrich: %s %d %r -> trakt %d: %s%s",
@@ -575,10 +185,6 @@ def _look_up_all(
                 )
 
 
-def _decided(published: dict[Kind, Published]) -> Decided:
-    return {kind: (_sorted(files.output), _sorted(files.not_found)) for kind, files in published.items()}
-
-
 def _fill_letterboxd(
     config: Config, published: dict[Kind, Published], overrides: list[tuple[str, dict[str, Any]]]
 ) -> dict[str, Any] | None:
@@ -587,158 +193,6 @@ def _fill_letterboxd(
         return None
     files = published["movies"]
     return letterboxd.fill(config, files.output, files.old_output_by_id, letterboxd.from_overrides(overrides)).summary()
-
-
-def _sorted(entries: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
-    return [entries[mal_id] for mal_id in sorted(entries)]
-
-
-Decided = dict[Kind, tuple[list[dict[str, Any]], list[dict[str, Any]]]]  # kind -> (output, not found)
-
-
-def _meta_pending(config: Config) -> Path:
-    """Present from before the data files are written until meta.json is: a run stopped in between
-    (killed, out of time) leaves it, so the next run rewrites meta.json even when the data files it
-    writes are already the new ones, and ``last_changed`` never stays older than the data."""
-    return config.cache_dir / "meta-pending"
-
-
-def _write_data(config: Config, options: Options, published: dict[Kind, Published], decided: Decided) -> bool:
-    """Write the output and not-found files; True when any changed (or an earlier run left meta.json behind)."""
-    pending = _meta_pending(config)
-    changed = options.output is None and pending.exists()
-    if options.output is None:
-        pending.parent.mkdir(parents=True, exist_ok=True)
-        pending.touch()
-    for kind, files in published.items():
-        changed |= write_json(files.not_found_path, decided[kind][1])
-        changed |= write_json(files.output_path, decided[kind][0])
-    return changed
-
-
-def _file_counts(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
-    """``meta.json``'s ``files``: entries in each published file (read only for a list not processed)."""
-    counts = {}
-    for kind in KINDS:
-        for name, entries in zip(
-            (OUTPUT_FILE[kind], NOT_FOUND_FILE[kind]), decided.get(kind, (None, None)), strict=True
-        ):
-            found = load_json(config.output_dir / name, missing=[]) if entries is None else entries
-            counts[name] = {"entries": len(found)}
-    return counts
-
-
-def _outputs(config: Config, decided: Decided) -> dict[Kind, list[dict[str, Any]]]:
-    """Each output file's entries: this run's, or (for a list not processed) the published file's."""
-    return {
-        kind: decided[kind][0] if kind in decided else load_json(config.output_dir / OUTPUT_FILE[kind], missing=[])
-        for kind in KINDS
-    }
-
-
-def origin_counts(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
-    """``meta.json``'s ``origins``: entries of each output file by origin (read for a list not processed)."""
-    return {OUTPUT_FILE[kind]: count_origins(entries) for kind, entries in _outputs(config, decided).items()}
-
-
-def coverage(config: Config, decided: Decided) -> dict[str, dict[str, int]]:
-    """``meta.json``'s ``coverage``: AniDB/AniList ids and episode maps in each output file."""
-    return {OUTPUT_FILE[kind]: crossref.coverage(entries, kind) for kind, entries in _outputs(config, decided).items()}
-
-
-def _write_meta(
-    config: Config, lists: dict[Kind, upstream.UpstreamList], decided: Decided, changed: bool, now: datetime
-) -> None:
-    """``meta.json`` describes the data; rewritten only when a data file changed, so it never commits alone.
-
-    Also when its counts are not the files' (a run stopped between the data files and meta.json).
-    """
-    path = config.output_dir / META_FILE
-    old = load_json(path, missing={})
-    files = _file_counts(config, decided)
-    origins, covered = origin_counts(config, decided), coverage(config, decided)
-    if (
-        not changed
-        and isinstance(old, dict)
-        and (old.get("files"), old.get("origins"), old.get("coverage")) == (files, origins, covered)
-    ):
-        return
-    previous_upstream = old.get("upstream", {}) if isinstance(old, dict) else {}
-    sources = {}
-    for kind in KINDS:
-        name = UPSTREAM_FILE[kind]
-        if kind in lists:
-            sources[name] = {"sha256": lists[kind].sha256, "entries": lists[kind].total}
-        elif name in previous_upstream:
-            sources[name] = previous_upstream[name]
-        else:  # one list processed, and no earlier meta.json describes the other: nothing true to say
-            logger.info("enrich: meta.json not written: it needs both upstream lists (run without --tv/--movies)")
-            return
-    meta = {
-        "schema_version": SCHEMA_VERSION,
-        "last_changed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "trakt_fetched": now.strftime("%Y-%m-%dT%H:%M:%SZ"),  # this run asked Trakt (or its cache) for every entry
-        "built_by": "enrich",  # no longer the import: every entry was looked up (meta.schema.json)
-        "files": files,
-        "upstream": sources,
-        "origins": origins,
-        "coverage": covered,
-    }
-    if isinstance(old, dict) and "imported" in old:  # where the dataset started (pipeline.migrate) stays known
-        meta["imported"] = old["imported"]
-    write_json(path, meta)
-
-
-def _summary(
-    run: Run,
-    decided: Decided,
-    lists: dict[Kind, upstream.UpstreamList],
-    client: TraktClient,
-    options: Options,
-    started: datetime,
-    discovered_from: str,
-) -> dict[str, Any]:
-    files: dict[str, Any] = {}
-    kind_changes: dict[str, Any] = {}
-    for kind, files_of_kind in run.published.items():
-        new_output, new_missing = decided[kind]
-        files[files_of_kind.output_path.name] = {"entries": len(new_output)}
-        files[files_of_kind.not_found_path.name] = {"entries": len(new_missing)}
-        kind_changes[kind] = changes.diff(
-            files_of_kind.old_output, new_output, files_of_kind.old_not_found, new_missing
-        )
-    return {
-        "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "finished": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "force": options.force,
-        "files": files,
-        "changes": kind_changes,
-        "duplicates": list(run.duplicates.values()),
-        "override_title_mismatches": run.title_mismatches,
-        "stale": run.stale,
-        "failed_new": run.failed_new,
-        "skipped_upstream": [message for listed in lists.values() for message in listed.skipped],
-        "origins": {
-            files_of_kind.output_path.name: count_origins(decided[kind][0])
-            for kind, files_of_kind in run.published.items()
-        },
-        "discovered_from": discovered_from,
-        "discovered_dropped": run.discovered_dropped,
-        "coverage": {
-            files_of_kind.output_path.name: crossref.coverage(decided[kind][0], kind)
-            for kind, files_of_kind in run.published.items()
-        },
-        "no_episode_map": dict(sorted(run.no_map.items())),
-        "corrections": [run.corrections[mal_id] for mal_id in sorted(run.corrections)],
-        "review": sorted(run.review, key=lambda record: record["mal_id"]),
-        "requests": {
-            "made": client.stats.requests,
-            "from_cache": client.stats.from_cache,
-            "retries": client.stats.retries,
-            "throttled": client.stats.throttled,
-            "failed": client.stats.failed,
-        },
-    }
 
 
 def _sources(config: Config, published: dict[Kind, Published]) -> Sources:
@@ -768,16 +222,18 @@ def enrich(
         for message in listed.skipped:
             logger.warning("enrich: skipped %s", message)
     overrides = load_overrides(config.overrides_dir)
-    published = {}
-    for kind in options.kinds:
-        output_path, not_found_path = _paths(config, options, kind)
-        published[kind] = Published(
-            output_path, not_found_path, _load_published(output_path), _load_published(not_found_path)
-        )
-    groups, duplicates = build_mappings(lists, overrides)
+    published = {kind: run_record.load(*_paths(config, options, kind)) for kind in options.kinds}
+    groups, duplicates = mappings.build_mappings(lists, overrides)
     discovery = candidates.read(config.candidates)  # discover's proposals, read once for the mappings and guards
     discovered_from = (
-        add_discovered(config, discovery, groups, published) if options.output is None else "none (--output)"
+        mappings.add_discovered(
+            discovery,
+            groups,
+            {kind: files.old_output for kind, files in published.items()},
+            candidates_file=str(config.candidates),
+        )
+        if options.output is None
+        else "none (--output)"
     )
     budget = {} if options.stop_after is None else {"budget": options.stop_after * 60}
     client = client_factory(config, force=options.force, **budget)
@@ -789,7 +245,7 @@ def enrich(
         run = Run(published, duplicates)
         sources = _sources(config, published)
         _look_up_all(client, groups, run, options, sources)
-        _settle_collisions(run)
+        entries.settle_collisions(run)
         if "shows" in published:
             run.review += episode_maps.settle(published["shows"].output)
         for files in published.values():
@@ -801,19 +257,21 @@ def enrich(
                 f"{client.stats.deferred:,}",
             )
         if not options.allow_shrink:
-            _guard_after_lookups(client, groups, published, _decided(published), config)
+            _guard_after_lookups(client, groups, published, run_record.decided(published), config)
         films = _fill_letterboxd(config, published, overrides)  # not Trakt's: after the guards, never a reason
-        decided = _decided(published)
-        changed = _write_data(config, options, published, decided)
+        decided = run_record.decided(published)
+        changed = write.data(config, published, decided, default_files=options.output is None)
         if options.output is None:
-            _write_meta(config, lists, decided, changed, started)
-            _meta_pending(config).unlink(missing_ok=True)
+            write.meta(config, lists, decided, changed, started)
+            write.pending(config).unlink(missing_ok=True)
         client.prune()
     finally:
         client.close()
-    summary = _summary(run, decided, lists, client, options, started, discovered_from)
+    summary = run_summary(
+        run, decided, lists, client.stats, force=options.force, started=started, discovered_from=discovered_from
+    )
     summary["season_evidence"] = sources.problem or "checked against the mapping sources"
-    summary["override_problems"] = _override_problems(groups, run)
+    summary["override_problems"] = entries.override_problems(groups, run)
     summary["letterboxd"] = films
     write_json(config.run_summary, summary)
     return summary

@@ -14,6 +14,7 @@ import pytest
 from pipeline import enrich
 from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from pipeline.enrich import Options
+from pipeline.published import write
 from pipeline.validate import validate_outputs
 from tests.conftest import (
     API_KEY,
@@ -514,7 +515,7 @@ def test_run_stopped_before_meta_is_dated_by_the_next_run(
         raise KeyboardInterrupt  # stopped between the data files and meta.json
 
     with monkeypatch.context() as patched:
-        patched.setattr(enrich, "_write_meta", stop)
+        patched.setattr(write, "meta", stop)
         with pytest.raises(KeyboardInterrupt):
             run(fake, Options(progress=False, force=True))
     assert read(workdir, "movies_ex.json")[0]["trakt"]["title"] == "New title"

@@ -17,6 +17,7 @@ from pipeline import enrich
 from pipeline.config import load_config
 from pipeline.demo.fake_trakt import FakeTrakt, Fault
 from pipeline.enrich import Options
+from pipeline.published import write
 from pipeline.validate import validate_outputs
 from tests.conftest import API_KEY, make_config, movie, movie_entry, seasons, show, tv_entry, write_upstream
 from tests.standins.faultkit import VirtualTime, snapshot
@@ -178,7 +179,7 @@ def test_run_stopped_between_writes_is_completed_by_the_next_run(
         json.loads((workdir / ".cache" / "upstream" / "tv.json").read_text()),
         upstream + [movie_entry(2000 + n, 400 + n) for n in range(1, 5)],
     )
-    real_write = enrich.write_json
+    real_write = write.write_json
     calls: list[Path] = []
 
     def write_then_die(path: Path, data: object) -> bool:
@@ -187,12 +188,12 @@ def test_run_stopped_between_writes_is_completed_by_the_next_run(
         calls.append(path)
         return real_write(path, data)
 
-    monkeypatch.setattr(enrich, "write_json", write_then_die)
+    monkeypatch.setattr(write, "write_json", write_then_die)
     config = make_config(fake)
     with pytest.raises(KeyboardInterrupt):
         enrich.enrich(config, Options(progress=False), client_factory=VirtualTime().factory)
     assert validate_outputs(workdir / "output") == []
-    monkeypatch.setattr(enrich, "write_json", real_write)
+    monkeypatch.setattr(write, "write_json", real_write)
     enrich.enrich(config, Options(progress=False), client_factory=VirtualTime().factory)
     final = snapshot(workdir / "output")
     assert validate_outputs(workdir / "output") == []

@@ -60,10 +60,23 @@ def layer(name: str) -> int:
     raise AssertionError(f"pipeline/{name}: in no layer of tests/test_layout.py; add it where it belongs")
 
 
+def _runtime_nodes(tree: ast.Module) -> list[ast.AST]:
+    """Every node but those under ``if TYPE_CHECKING:``: a name imported only to annotate with (a record a
+    function receives) is no arrow at run time and can make no import cycle."""
+    skipped = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
+        for statement in node.body
+        for inner in ast.walk(statement)
+    }
+    return [node for node in ast.walk(tree) if id(node) not in skipped]
+
+
 def imported(path: Path) -> set[str]:
     """The pipeline names a module imports: ``pipeline.x.y`` -> ``x``; ``from pipeline import a, b`` -> a, b."""
     found = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+    for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
             found |= {alias.name.split(".")[1] for alias in node.names if alias.name.startswith("pipeline.")}
         elif isinstance(node, ast.ImportFrom) and node.module is not None and node.level == 0:

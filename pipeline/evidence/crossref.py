@@ -47,20 +47,3 @@ def fill(
         ids = {key: found[key] if found[key] is not None else kept[key] for key in ANIME_IDS}
         if ids != _published(entry):
             output[mal_id] = with_anime_ids(entry, ids)
-
-
-def coverage(entries: list[dict[str, Any]], kind: str) -> dict[str, int]:
-    """``meta.json``'s ``coverage`` of one output file: its entries, how many carry an AniDB id, an AniList
-    id, several AniDB ids, and for shows an episode map and one of several ranges."""
-    externals = [entry["trakt"]["externals"] for entry in entries]
-    found = {
-        "entries": len(entries),
-        "anidb": sum(1 for ids in externals if ids.get("anidb")),
-        "anilist": sum(1 for ids in externals if ids.get("anilist")),
-        "several_anidb": sum(1 for ids in externals if len(ids.get("anidb") or ()) > 1),
-    }
-    if kind == "shows":
-        maps = [entry["trakt"].get("episode_map") for entry in entries]
-        found["episode_map"] = sum(1 for ranges in maps if ranges)
-        found["several_ranges"] = sum(1 for ranges in maps if ranges and len(ranges) > 1)
-    return found
