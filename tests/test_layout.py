@@ -123,3 +123,18 @@ def test_no_step_module_over_400_lines_and_no_other_over_500() -> None:
         if lines > limit:
             too_long.append(f"{path.relative_to(PACKAGE)}: {lines} lines (limit {limit})")
     assert too_long == []
+
+
+def test_the_checker_sees_every_runtime_import_and_no_annotation_only_one(tmp_path: Path) -> None:
+    """The checker itself: both import forms are seen, a name under TYPE_CHECKING is not."""
+    module = tmp_path / "sample.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "import pipeline.trakt.client\n"
+        "from pipeline.enrich import main\n"
+        "from pipeline import published, config\n"
+        "if TYPE_CHECKING:\n"
+        "    from pipeline.sources import upstream\n",
+        encoding="utf-8",
+    )
+    assert imported(module) == {"trakt", "enrich", "published", "config"}

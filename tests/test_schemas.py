@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from referencing.exceptions import Unresolvable
 
+from pipeline.config import SCHEMAS_DIR
 from pipeline.published import schemas
 
 FIXTURES = Path(__file__).parent.parent / "pipeline" / "demo" / "data" / "upstream"
@@ -97,7 +98,7 @@ def test_schema_files_are_valid_and_every_ref_resolves_locally() -> None:
 
 def test_every_described_file_has_its_schema() -> None:
     """SCHEMA_FOR names a schema file for each file the project reads or publishes."""
-    schema_dir = Path(schemas.__file__).resolve().parent.parent / "schemas"
+    schema_dir = SCHEMAS_DIR
     assert set(schemas.SCHEMA_FOR) == {
         "tv_ex.json",
         "movies_ex.json",
@@ -386,7 +387,7 @@ def test_unknown_year_is_null_inside_trakt_and_0_at_the_top_level() -> None:
 def test_top_level_copies_are_documented_as_copies(schema: str) -> None:
     """Each top-level copy's description (in the schema file, or the definition it refers to) says it is the
     same as the one inside trakt."""
-    folder = Path(schemas.__file__).resolve().parent.parent / "schemas"
+    folder = SCHEMAS_DIR
     files = {name: json.loads((folder / name).read_text()) for name in (schema.replace(".json", ".schema.json"),)}
     common = json.loads((folder / "common.schema.json").read_text())
     entry = next(iter(files.values()))["$defs"]["show" if schema == "tv_ex.json" else "movie"]
