@@ -116,7 +116,8 @@ def test_trakt_answering_404_for_everything_on_that_night_is_refused(night: Any)
     fake, workdir = night
     fake.shows.clear(), fake.movies.clear(), fake.seasons.clear(), fake.search.clear()
     reason = refused(workdir)
-    assert reason.startswith("tv_ex.json: of its 266 published entries, this run would move 266 (100%) to not found")
+    shows = len(read(WORLD.output, OUTPUT_FILE["shows"]))  # every one of the subset's published shows
+    assert reason.startswith(f"tv_ex.json: of its {shows} published entries, this run would move {shows} (100%) to not")
     assert "(limit 10% each). Nothing published changed" in reason
     dropped = read(workdir / ".cache", "candidates.json")["dropped"]
     on_seasons = sum(d["rule"] == "season-missing" for d in dropped)
@@ -131,7 +132,8 @@ def test_empty_seasons_for_every_show_on_that_night_is_refused(night: Any) -> No
     for trakt_id in fake.seasons:
         fake.seasons[trakt_id] = []
     reason = refused(workdir)
-    assert reason.startswith("tv_ex.json: of its 266 published entries, this run would flip ")
+    shows = len(read(WORLD.output, OUTPUT_FILE["shows"]))
+    assert reason.startswith(f"tv_ex.json: of its {shows} published entries, this run would flip ")
     assert "to split cour (limit 10% each)" in reason
     assert "movies_ex.json" not in reason  # movies are untouched by a seasons failure
 
