@@ -109,10 +109,12 @@ def _guard_after_lookups(
     )
     if reason is None:
         return
-    for kind, change in found.items():
-        for mal_id in (*change.to_not_found, *change.to_split_cour):
-            for mapping in groups[kind].get(mal_id, []):
-                client.forget(kind, mapping.trakt_id)
+    client.forget(
+        (kind, mapping.trakt_id)
+        for kind, change in found.items()
+        for mal_id in (*change.to_not_found, *change.to_split_cour)
+        for mapping in groups[kind].get(mal_id, [])
+    )
     raise PipelineError(reason)
 
 

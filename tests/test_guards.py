@@ -12,6 +12,7 @@ from pipeline.config import load_config
 from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.enrich import Options
 from pipeline.errors import PipelineError
+from pipeline.trakt.client import TraktClient
 from tests.conftest import API_KEY, make_config, movie, movie_entry, read, seasons, show, tv_entry, write_upstream
 from tests.standins.faultkit import restore_logging, snapshot  # noqa: F401  # restore_logging: a fixture, used by name
 
@@ -172,6 +173,31 @@ def test_empty_seasons_for_many_shows_is_refused_and_asked_again_next_run(
     enrich.enrich(make_config(fake), QUIET)
     assert fake.count() == 2 * SIZE  # each show and its seasons asked again; the movies come from the cache
     assert snapshot(workdir / "output") == published
+
+
+def test_a_refused_night_drops_the_answers_behind_it_in_one_delete(
+    workdir: Path, fake: FakeTrakt, published: dict[str, bytes]
+) -> None:
+    """requests-cache vacuums the whole database after a delete of several keys: 150 refused split cours are
+    forgotten in one delete (one vacuum), not one per show, which took minutes on a night of thousands."""
+    deletes: list[int] = []
+
+    def counting_client(*args: Any, **kwargs: Any) -> TraktClient:
+        client = TraktClient(*args, **kwargs)
+        delete = client.session.cache.delete
+
+        def counted(*keys: str, **options: Any) -> None:
+            deletes.append(len(keys))
+            delete(*keys, **options)
+
+        client.session.cache.delete = counted  # type: ignore[method-assign]
+        return client
+
+    for n in range(1, SIZE + 1):
+        fake.seasons[1000 + n] = []
+    with pytest.raises(PipelineError):
+        enrich.enrich(make_config(fake), FORCED, client_factory=counting_client)
+    assert deletes == [2 * SIZE]  # each show's answer and its seasons', at once
 
 
 def test_changes_at_the_limit_each_are_published(workdir: Path, fake: FakeTrakt, published: dict[str, bytes]) -> None:

@@ -252,14 +252,23 @@ class TraktClient:
         """Drop answers past their refresh slot: ids that left the lists, refreshes that failed."""
         self.session.cache.delete(expired=True)
 
-    def forget(self, kind: Literal["shows", "movies"], trakt_id: int) -> None:
-        """Drop the cached answers about one id, so the next run asks Trakt again."""
-        paths = [f"/movies/{trakt_id}"] if kind == "movies" else [f"/shows/{trakt_id}", seasons_path(trakt_id)]
-        self.forget_paths(paths)
+    def forget(self, ids: Iterable[tuple[Literal["shows", "movies"], int]]) -> None:
+        """Drop the cached answers about these (kind, Trakt id) pairs, so the next run asks Trakt again."""
+        self.forget_paths(
+            path
+            for kind, trakt_id in ids
+            for path in (
+                [f"/movies/{trakt_id}"] if kind == "movies" else [f"/shows/{trakt_id}", seasons_path(trakt_id)]
+            )
+        )
 
     def forget_paths(self, paths: Iterable[str]) -> None:
-        """Drop the cached answers to these API paths (as ``search_path`` and ``seasons_path`` give them)."""
-        self.session.cache.delete(*(self._key(path) for path in paths))
+        """Drop the cached answers to these API paths (as ``search_path`` and ``seasons_path`` give them), in one
+        delete: requests-cache vacuums the whole database after each delete of several keys, so one delete per id
+        took minutes on a refused night of thousands."""
+        keys = sorted({self._key(path) for path in paths})
+        if keys:
+            self.session.cache.delete(*keys)
 
     def show(self, trakt_id: int) -> Answer[Show]:
         return self._parsed(f"/shows/{trakt_id}", parse_show)
