@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from pipeline.evidence import episode_map as maps
+from pipeline.published.jsonio import load_json
 from pipeline.published.models import OUTPUT_FILE, MapRange, episode_map_of
 
 Entry = dict[str, Any]
@@ -39,9 +41,7 @@ def load(folder: Path) -> list[Entry]:
     """Every published TV and movie entry of ``folder``."""
     entries: list[Entry] = []
     for name in (OUTPUT_FILE["shows"], OUTPUT_FILE["movies"]):
-        path = folder / name
-        if path.exists():
-            entries += json.loads(path.read_text(encoding="utf-8"))
+        entries += load_json(folder / name, missing=[])
     return entries
 
 
@@ -68,7 +68,7 @@ def to_trakt(entry: Entry, mal_episode: int) -> Found:
     note = "" if entry["trakt"].get("episode_map") else "no episode_map: from trakt.episodes alone"
     if ranges is None:
         return Found(entry=entry, mal_episode=mal_episode, note="neither episode_map nor episodes: no episode known")
-    found = next((place for r in ranges if (place := r.trakt(mal_episode)) is not None), None)
+    found = maps.trakt_episode(ranges, mal_episode)
     if found is None:
         note = f"the map ends at MAL episode {ranges[-1].last}"
     return Found(entry=entry, mal_episode=mal_episode, trakt_episode=found, note=note)
@@ -81,10 +81,9 @@ def from_trakt(entries: Sequence[Entry], show: str, season: int, episode: int) -
         trakt = entry["trakt"]
         if trakt["type"] != "shows" or show not in (str(trakt["id"]), trakt["slug"]):
             continue
-        for r in _ranges(entry) or ():
-            mal_episode = r.mal(season, episode)
-            if mal_episode is not None:
-                found.append(Found(entry=entry, mal_episode=mal_episode, trakt_episode=(season, episode)))
+        mal = maps.mal_episode(_ranges(entry) or (), season, episode)
+        if mal is not None:
+            found.append(Found(entry=entry, mal_episode=mal, trakt_episode=(season, episode)))
     return found
 
 
