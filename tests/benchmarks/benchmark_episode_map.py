@@ -21,9 +21,7 @@ say what the rules make of the data, not how often Trakt's real counts agree wit
 
 from __future__ import annotations
 
-import argparse
 import json
-import logging
 import sys
 import tempfile
 from collections import Counter, defaultdict
@@ -37,8 +35,8 @@ from pipeline import lookup  # noqa: E402
 from pipeline.evidence import episode_map as maps  # noqa: E402
 from pipeline.published.models import episode_map_of  # noqa: E402
 from pipeline.sources.catalog import load_joined  # noqa: E402
-from tests.benchmarks.benchmark_seasons import share  # noqa: E402
-from tests.measurements.measure_first_night import UPSTREAM, World, build_fake, run_night  # noqa: E402
+from tests.benchmarks.benchmark_seasons import fit_counts, share, snapshots_parser, snapshots_world  # noqa: E402
+from tests.measurements.measure_first_night import World, build_fake, run_night  # noqa: E402
 
 
 def round_trip(entries: list[dict[str, Any]]) -> tuple[int, list[str]]:
@@ -82,22 +80,14 @@ def counted_by_sources(fake: Any, world: World) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fixtures", type=Path, default=ROOT.parent / "shared" / "fixtures", help="the snapshots")
-    parser.add_argument("--output", type=Path, default=ROOT / "output", help="the imported files (default output/)")
-    parser.add_argument("--counts", choices=("synthetic", "fit", "sources"), default="synthetic")
-    args = parser.parse_args(argv)
-    if not (args.fixtures / "sources").is_dir():
-        print(f"{args.fixtures}/sources: not found; give the shared snapshots with --fixtures", file=sys.stderr)
+    args = snapshots_parser(__doc__, ("synthetic", "fit", "sources")).parse_args(argv)
+    world = snapshots_world(args)
+    if world is None:
         return 2
-    logging.disable(logging.WARNING)
-    world = World(args.output, UPSTREAM, args.fixtures / "sources")
     key = "benchmark-key"
     with tempfile.TemporaryDirectory(prefix="episode-map-") as base, build_fake(world, key) as fake:
         if args.counts == "fit":
-            for listed in fake.seasons.values():
-                for season in listed:
-                    season["episode_count"] = 10_000
+            fit_counts(fake)
         if args.counts == "sources":
             print(f"  seasons from Anime-Lists' numbering: {counted_by_sources(fake, world):,} shows")
         night = run_night(world, fake, key, Path(base) / "night")

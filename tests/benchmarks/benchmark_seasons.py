@@ -71,19 +71,39 @@ def where(season: int | None, episodes: dict[str, int] | None = None) -> str:
     return "split cour" if season is None else f"S{season}"
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+def snapshots_parser(doc: str, counts: tuple[str, ...]) -> argparse.ArgumentParser:
+    """A full-data benchmark's command line: ``--fixtures``, ``--output`` and ``--counts`` (one of ``counts``)."""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
     parser.add_argument("--fixtures", type=Path, default=ROOT.parent / "shared" / "fixtures", help="the snapshots")
     parser.add_argument("--output", type=Path, default=ROOT / "output", help="the imported files (default output/)")
-    parser.add_argument("--counts", choices=("synthetic", "fit"), default="synthetic")
+    parser.add_argument("--counts", choices=counts, default="synthetic")
+    return parser
+
+
+def snapshots_world(args: argparse.Namespace) -> World | None:
+    """The world over ``--output`` and the snapshots' sources, warnings silenced; None (said) without snapshots."""
+    if not (args.fixtures / "sources").is_dir():
+        print(f"{args.fixtures}/sources: not found; give the shared snapshots with --fixtures", file=sys.stderr)
+        return None
+    logging.disable(logging.WARNING)
+    return World(args.output, UPSTREAM, args.fixtures / "sources")
+
+
+def fit_counts(fake: Any) -> None:
+    """``--counts fit``: every season the fake lists holds more episodes than any entry needs."""
+    for listed in fake.seasons.values():
+        for season in listed:
+            season["episode_count"] = 10_000
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = snapshots_parser(__doc__, ("synthetic", "fit"))
     parser.add_argument("--seed", type=int, default=15)
     parser.add_argument("--sample", type=int, default=20)
     args = parser.parse_args(argv)
-    if not (args.fixtures / "sources").is_dir():
-        print(f"{args.fixtures}/sources: not found; give the shared snapshots with --fixtures", file=sys.stderr)
+    world = snapshots_world(args)
+    if world is None:
         return 2
-    logging.disable(logging.WARNING)
-    world = World(args.output, UPSTREAM, args.fixtures / "sources")
     joined, warnings = load_joined(args.fixtures / "sources")
     if warnings:
         print("; ".join(warnings), file=sys.stderr)
@@ -92,9 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     key = "benchmark-key"
     with tempfile.TemporaryDirectory(prefix="seasons-") as base, build_fake(world, key) as fake:
         if args.counts == "fit":
-            for listed in fake.seasons.values():
-                for season in listed:
-                    season["episode_count"] = 10_000
+            fit_counts(fake)
         night = run_night(world, fake, key, Path(base) / "night")
     after = night.output["tv_ex.json"]
     corrections, review = night.summary["corrections"], night.summary["review"]

@@ -13,7 +13,6 @@ every season, so each show's seasons and episode counts are entered here by hand
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
@@ -22,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from pipeline.published.jsonio import write_json  # noqa: E402
+from tests.fixture_writers.seasons_fixtures import cli  # noqa: E402
 from tests.fixture_writers.subset_sources import cut  # noqa: E402
 from tests.standins.predecessor_world import trakt_answers  # noqa: E402
 
@@ -70,15 +70,7 @@ def write(shared: Path) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared", help="the shared snapshots")
-    args = parser.parse_args()
-    if not (args.shared / "fixtures").is_dir():
-        print(f"{args.shared}/fixtures: not found; give the shared snapshots with --shared", file=sys.stderr)
-        return 2
-    write(args.shared)
-    print(f"wrote {OUT.relative_to(ROOT)}")
-    return 0
+    return cli(__doc__, write, OUT)
 
 
 if __name__ == "__main__":
