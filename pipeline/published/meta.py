@@ -25,29 +25,18 @@ if TYPE_CHECKING:
     from pipeline.sources import upstream
 
 
-def file_counts(output_dir: Path, decided: Decided) -> dict[str, dict[str, int]]:
-    """``meta.json``'s ``files``: entries in each published file (read only for a list not processed)."""
-    counts = {}
-    for kind in KINDS:
-        for name, entries in zip(
-            (OUTPUT_FILE[kind], NOT_FOUND_FILE[kind]), decided.get(kind, (None, None)), strict=True
-        ):
-            found = load_json(output_dir / name, missing=[]) if entries is None else entries
-            counts[name] = {"entries": len(found)}
-    return counts
-
-
-def _outputs(output_dir: Path, decided: Decided) -> dict[Kind, list[dict[str, Any]]]:
-    """Each output file's entries: this run's, or (for a list not processed) the published file's."""
+def _files(output_dir: Path, decided: Decided) -> Decided:
+    """Each kind's output and not-found entries: this run's, or (for a list not processed) the published
+    files', read once for ``files``, ``origins`` and ``coverage`` alike."""
     return {
-        kind: decided[kind][0] if kind in decided else load_json(output_dir / OUTPUT_FILE[kind], missing=[])
+        kind: decided[kind]
+        if kind in decided
+        else (
+            load_json(output_dir / OUTPUT_FILE[kind], missing=[]),
+            load_json(output_dir / NOT_FOUND_FILE[kind], missing=[]),
+        )
         for kind in KINDS
     }
-
-
-def origin_counts(output_dir: Path, decided: Decided) -> dict[str, dict[str, int]]:
-    """``meta.json``'s ``origins``: entries of each output file by origin (read for a list not processed)."""
-    return {OUTPUT_FILE[kind]: count_origins(entries) for kind, entries in _outputs(output_dir, decided).items()}
 
 
 def file_coverage(entries: list[dict[str, Any]], kind: str) -> dict[str, int]:
@@ -67,13 +56,6 @@ def file_coverage(entries: list[dict[str, Any]], kind: str) -> dict[str, int]:
     return found
 
 
-def coverage(output_dir: Path, decided: Decided) -> dict[str, dict[str, int]]:
-    """``meta.json``'s ``coverage``: AniDB/AniList ids and episode maps in each output file."""
-    return {
-        OUTPUT_FILE[kind]: file_coverage(entries, kind) for kind, entries in _outputs(output_dir, decided).items()
-    }
-
-
 def record(
     old: object,
     output_dir: Path,
@@ -85,8 +67,14 @@ def record(
     """The new ``meta.json``, or None when the old one stays: no data file changed and its counts are the files'
     (they differ when a run stopped between the data files and meta.json), or one list alone describes nothing.
     """
-    files = file_counts(output_dir, decided)
-    origins, covered = origin_counts(output_dir, decided), coverage(output_dir, decided)
+    published = _files(output_dir, decided)
+    files = {
+        name: {"entries": len(entries)}
+        for kind in KINDS
+        for name, entries in zip((OUTPUT_FILE[kind], NOT_FOUND_FILE[kind]), published[kind], strict=True)
+    }
+    origins = {OUTPUT_FILE[kind]: count_origins(published[kind][0]) for kind in KINDS}
+    covered = {OUTPUT_FILE[kind]: file_coverage(published[kind][0], kind) for kind in KINDS}
     if (
         not changed
         and isinstance(old, dict)
