@@ -29,7 +29,7 @@ from pipeline.evidence import rules
 from pipeline.evidence import seasons as evidence
 from pipeline.overrides import load_overrides
 from pipeline.published.jsonio import load_json
-from pipeline.published.models import KINDS, OUTPUT_FILE, UPSTREAM_FILE, Kind, SearchHit
+from pipeline.published.models import KINDS, OUTPUT_FILE, STAMP, UPSTREAM_FILE, Kind, SearchHit
 from pipeline.sources import upstream
 from pipeline.sources.catalog import load_joined
 from pipeline.trakt.client import Answer, TraktClient, TraktUnavailable, search_path, seasons_path
@@ -256,7 +256,7 @@ def _resolve_all(client: TraktClient, known: Known, proposals: rules.Proposals, 
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime(STAMP)
 
 
 def _skipped(config: Config, warnings: list[str]) -> Discovery:

@@ -23,7 +23,7 @@ from typing import Any
 from pipeline import logs
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
-from pipeline.predecessor.entries import STAMP, Imported, Migration, Provenance, import_entries
+from pipeline.predecessor.entries import Imported, Migration, Provenance, import_entries
 from pipeline.predecessor.holds import hold_back_both, hold_back_shared_seasons
 from pipeline.predecessor.report import report
 from pipeline.published import checks
@@ -34,6 +34,7 @@ from pipeline.published.models import (
     NOT_FOUND_FILE,
     OUTPUT_FILE,
     SCHEMA_VERSION,
+    STAMP,
     UPSTREAM_FILE,
     Kind,
     count_origins,

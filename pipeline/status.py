@@ -28,6 +28,7 @@ from typing import Any
 from pipeline.errors import PipelineError
 from pipeline.github import release
 from pipeline.github.gh import Gh, run_url
+from pipeline.published.models import STAMP
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +43,7 @@ REPORT_LIMIT = 60_000  # an issue body holds 65,536 characters; the status lines
 
 
 def now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.now(UTC).strftime(STAMP)
 
 
 def outcome_of(steps: Mapping[str, Any]) -> tuple[str, str | None]:

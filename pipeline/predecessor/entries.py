@@ -20,7 +20,6 @@ from pipeline.sources import upstream
 from pipeline.trakt.parse import parse_movie, parse_seasons, parse_show
 
 IMPORTED = "imported"  # the origin of an entry that came from the predecessor (see DECISIONS: origin)
-STAMP = "%Y-%m-%dT%H:%M:%SZ"  # the import's dates in meta.json and the report
 
 
 class HeldBack(Exception):

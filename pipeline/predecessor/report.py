@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.predecessor.entries import STAMP, Migration
-from pipeline.published.models import NOT_FOUND_FILE, OUTPUT_FILE
+from pipeline.predecessor.entries import Migration
+from pipeline.published.models import NOT_FOUND_FILE, OUTPUT_FILE, STAMP
 
 LISTED = 10  # MAL ids listed per conversion line before "and N more"
 

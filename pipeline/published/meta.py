@@ -13,6 +13,7 @@ from pipeline.published.models import (
     NOT_FOUND_FILE,
     OUTPUT_FILE,
     SCHEMA_VERSION,
+    STAMP,
     UPSTREAM_FILE,
     Kind,
     count_origins,
@@ -94,8 +95,8 @@ def record(
             return None
     meta = {
         "schema_version": SCHEMA_VERSION,
-        "last_changed": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "trakt_fetched": now.strftime("%Y-%m-%dT%H:%M:%SZ"),  # this run asked Trakt (or its cache) for every entry
+        "last_changed": now.strftime(STAMP),
+        "trakt_fetched": now.strftime(STAMP),  # this run asked Trakt (or its cache) for every entry
         "built_by": "enrich",  # no longer the import: every entry was looked up (meta.schema.json)
         "files": files,
         "upstream": sources,

@@ -28,6 +28,10 @@ TOP_LEVEL_COPIES = ("release_year", "externals")
 UNKNOWN_TOP_LEVEL_YEAR = 0
 
 
+# How every timestamp the pipeline publishes is written (meta.json, status.json, the run summary): UTC, seconds.
+STAMP = "%Y-%m-%dT%H:%M:%SZ"
+
+
 def top_level_year(year: int | None) -> int:
     """The top-level copy of ``trakt.release_year``: the year, or 0 where Trakt has none."""
     return UNKNOWN_TOP_LEVEL_YEAR if year is None else year

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.published import changes
 from pipeline.published.meta import file_coverage
-from pipeline.published.models import Kind, count_origins
+from pipeline.published.models import STAMP, Kind, count_origins
 from pipeline.published.run import Decided, Run
 
 if TYPE_CHECKING:
@@ -36,8 +36,8 @@ def summary(
             files_of_kind.old_output, new_output, files_of_kind.old_not_found, new_missing
         )
     return {
-        "started": started.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "finished": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "started": started.strftime(STAMP),
+        "finished": datetime.now(UTC).strftime(STAMP),
         "force": force,
         "files": files,
         "changes": kind_changes,
