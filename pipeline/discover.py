@@ -60,21 +60,21 @@ def _unique(pairs: list[tuple[tuple[str, str, str], int]]) -> dict[tuple[str, st
 
 def load_known(config: Config) -> Known:
     known = Known()
-    mapped_shows: list[tuple[int, int, int | None]] = []  # (MAL id, Trakt id, season)
+    mapped_shows: list[int] = []  # MAL ids (a show's Trakt season is judged by enrich, not here)
     mapped_movies: list[tuple[int, int]] = []
     for kind in KINDS:
         for _, entry in upstream.load(config.upstream_dir / UPSTREAM_FILE[kind], kind, fetched=True).entries:
             if kind == "shows":
-                mapped_shows.append((entry["mal_id"], entry["trakt_id"], entry.get("season")))
+                mapped_shows.append(entry["mal_id"])
             else:
                 mapped_movies.append((entry["mal_id"], entry["trakt_id"]))
     for _, override in load_overrides(config.overrides_dir):
         trakt = override["trakt"]
         if trakt["type"] == "shows":
-            mapped_shows.append((override["myanimelist"]["id"], trakt["id"], (trakt.get("season") or {}).get("number")))
+            mapped_shows.append(override["myanimelist"]["id"])
         else:
             mapped_movies.append((override["myanimelist"]["id"], trakt["id"]))
-    known.mapped = {mal_id for mal_id, *_ in mapped_shows} | {mal_id for mal_id, _ in mapped_movies}
+    known.mapped = set(mapped_shows) | {mal_id for mal_id, _ in mapped_movies}
     for mal_id, trakt_id in mapped_movies:
         known.movies[trakt_id].add(mal_id)
     _read_published(config, known, mapped_movies)
@@ -151,7 +151,7 @@ def resolve_show(client: TraktClient, known: Known, claim: rules.ShowClaim) -> O
         detail = (
             f"Trakt show {trakt_id} season {claim.season} has {season.episode_count} episodes, offset {claim.offset}"
         )
-        return Outcome(claim, None, "offset-beyond-episode-count", detail, asked)
+        return Outcome(claim, None, evidence.OFFSET_BEYOND, detail, asked)
     return Outcome(claim, trakt_id)
 
 

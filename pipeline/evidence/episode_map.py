@@ -25,7 +25,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 
-from pipeline.evidence.seasons import Episodes
+from pipeline.evidence.seasons import OFFSET_BEYOND, Episodes
 from pipeline.published.models import MapRange as Range
 from pipeline.published.models import Season
 from pipeline.sources.anime_lists import AnimeListsRow, EpisodeRange
@@ -33,7 +33,6 @@ from pipeline.sources.joined import Joined
 
 NO_EPISODES = "no-episodes"  # the entry has no ``episodes``: nothing places its first episode
 NO_EPISODE_COUNT = "no-episode-count"  # a season it spans has no episode count on Trakt
-OFFSET_BEYOND = "offset-beyond-episode-count"
 NUMBERING_DISAGREES = "numbering-disagrees"  # the sources' numbering does not fit Trakt's seasons (review)
 OVERLAPS = "map-overlaps-another-entry"  # a season the map spanned is another MAL entry's (review)
 REASONS = (NO_EPISODES, NO_EPISODE_COUNT, OFFSET_BEYOND, NUMBERING_DISAGREES, OVERLAPS)

@@ -274,17 +274,18 @@ def propose(
         else:
             others = movies_taken.get(claim.tmdb_id, frozenset()) - {mal_id} if claim.tmdb_id else frozenset()
             if others:
-                found.dropped.append(_taken(claim.mal_id, "movies", "movie-taken", others, claim))
+                found.dropped.append(_movie_taken(claim, others))
             else:
                 found.movies[mal_id] = claim
     _drop_shared(found)
     return found
 
 
-def _taken(mal_id: int, kind: Literal["shows", "movies"], rule: str, others: Iterable[int], claim: Any) -> Dropped:
-    where = f"TMDB {claim.tmdb_id}" + (f" season {claim.season}" if kind == "shows" else "")
+def _movie_taken(claim: MovieClaim, others: Iterable[int]) -> Dropped:
     listed = ", ".join(str(other) for other in sorted(others))
-    return Dropped(mal_id=mal_id, kind=kind, rule=rule, detail=f"{where} is already MAL {listed}'s")
+    return Dropped(
+        mal_id=claim.mal_id, kind="movies", rule="movie-taken", detail=f"TMDB {claim.tmdb_id} is already MAL {listed}'s"
+    )
 
 
 def _drop_shared(found: Proposals) -> None:
