@@ -8,10 +8,8 @@ plus ``meta.json`` when the data changed and a run summary for the report.
 from __future__ import annotations
 
 import argparse
-import getpass
 import logging
 import signal
-import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -19,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, letterboxd, logs
+from pipeline import candidates, letterboxd, logs, preflight
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.evidence import crossref, entries, episode_maps, guards, mappings
@@ -35,7 +33,7 @@ from pipeline.published.run import Decided, Published, Run
 from pipeline.published.summary import summary as run_summary
 from pipeline.sources import upstream
 from pipeline.sources.catalog import load_joined
-from pipeline.trakt.client import NO_KEY, TraktClient
+from pipeline.trakt.client import TraktClient
 
 logger = logging.getLogger(__name__)
 
@@ -346,13 +344,8 @@ def flags_help() -> str:
 
 
 def _api_key(config: Config) -> Config:
-    if config.api_key:
-        return config
-    if sys.stdin.isatty() and sys.stderr.isatty():
-        key = getpass.getpass("Trakt API key (client id): ").strip()
-        if key:
-            return config.replace(api_key=key)
-    raise PipelineError(NO_KEY)
+    """The configured key, or asked for on a terminal (as the whole chain asks for it)."""
+    return config.replace(api_key=preflight.api_key(config, None))
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
