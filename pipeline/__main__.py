@@ -16,7 +16,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from pipeline import discover, enrich, fetch, logs, preflight, report, validate
+from pipeline import discover, enrich, fetch, heap, logs, preflight, report, validate
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
 
@@ -89,6 +89,7 @@ def checked_run(args: list[str], *, discovery: bool) -> int:
     """The key and the first URL checked, then the chain."""
     key_flag = enrich.check_args(args, PROG, USAGE).api_key
     logs.setup(secrets=[key_flag or ""])
+    heap.tune()
     try:
         key = preflight.check(load_config(), key_flag)
     except PipelineError as exc:

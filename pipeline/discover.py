@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pipeline import candidates, logs
+from pipeline import candidates, heap, logs
 from pipeline.candidates import Candidate, Discovery
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
@@ -349,6 +349,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     logs.setup(secrets=[args.api_key or ""])
+    heap.tune()
     try:
         config = load_config({"api_key": args.api_key})
         logs.add_secret(config.api_key or "")

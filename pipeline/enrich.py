@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, letterboxd, logs, preflight
+from pipeline import candidates, heap, letterboxd, logs, preflight
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.evidence import crossref, entries, episode_maps, guards, mappings
@@ -148,6 +148,7 @@ def _prefetch(
     ]
     progress = Progress(len(ids), enabled=options.progress, stats=client.stats, noun="Trakt ids")
     missing = []
+    client.preload(ids)
     for kind, trakt_id in ids:  # fresh cached answers first, in this thread: threads only slow them
         if client.look_up_cached(kind, trakt_id):
             progress.advance()
@@ -360,6 +361,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     options = _options(args, parser)
     logs.setup(verbose=args.verbose, secrets=[args.api_key or ""])
+    heap.tune()
     try:
         config = _api_key(load_config({"api_key": args.api_key}))
         logs.add_secret(config.api_key or "")

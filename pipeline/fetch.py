@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 
 import requests
 
-from pipeline import logs
+from pipeline import heap, logs
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.net.budget import Budget
@@ -96,6 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-sources", action="store_true", help="skip the mapping sources (no discovery)")
     args = parser.parse_args(argv)
     logs.setup()
+    heap.tune()
     try:
         config = load_config()
         fetch(config)

@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline import logs
+from pipeline import heap, logs
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
 from pipeline.predecessor.entries import Imported, Migration, Provenance, import_entries
@@ -192,6 +192,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logs.setup()
+    heap.tune()
     try:
         config = load_config({"output_dir": args.output_dir, "upstream_dir": args.upstream})
         if not (args.source / OUTPUT_FILE["shows"]).exists():

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline import candidates, logs
+from pipeline import candidates, heap, logs
 from pipeline.candidates import Discovery
 from pipeline.config import load_config
 from pipeline.errors import PipelineError
@@ -250,6 +250,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--summary", type=Path, help="run summary file (default from pipeline/config.yaml)")
     args = parser.parse_args(argv)
     logs.setup()
+    heap.tune()
     try:
         config = load_config()
         config.run_report.unlink(missing_ok=True)  # never the previous run's report as this run's notes

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pipeline import logs
+from pipeline import heap, logs
 from pipeline.config import Config, load_config
 from pipeline.errors import PipelineError
 from pipeline.overrides import HOW_TO_FIX
@@ -61,6 +61,7 @@ def _summary(outputs: dict[str, Any], overrides: dict[str, Any], overrides_dir: 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logs.setup()
+    heap.tune()
     try:
         config = load_config({"output_dir": args.output_dir, "overrides_dir": args.overrides_dir})
         output_problems, outputs = read_outputs(config.output_dir)

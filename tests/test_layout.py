@@ -34,7 +34,7 @@ STEPS = frozenset(
 )
 # Lowest first. A name is a folder of pipeline/ or a module at its top.
 LAYERS: tuple[frozenset[str], ...] = (
-    frozenset({"errors", "config", "logs", "progress"}),
+    frozenset({"errors", "config", "logs", "progress", "heap"}),
     frozenset({"published", "net"}),
     frozenset({"candidates"}),  # discover's proposals for enrich: records over the published ones
     frozenset({"sources", "trakt", "github"}),

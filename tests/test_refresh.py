@@ -20,7 +20,8 @@ import requests
 from pipeline.config import Config
 from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.enrich import Options, enrich
-from pipeline.trakt.client import cache_key, refresh_seconds, seasons_path
+from pipeline.trakt import stored
+from pipeline.trakt.client import TraktClient, cache_key, refresh_seconds, seasons_path
 from pipeline.trakt.ratelimit import RateLimiter
 from tests.conftest import API_KEY, make_config, movie_entry, tv_entry, write_upstream
 from tests.standins.fake_clock import DAY, FakeClock
@@ -96,16 +97,30 @@ class Nights:
     clock: FakeClock = field(default_factory=lambda: FakeClock(START))
     slots: dict[str, float] = field(default_factory=dict)  # path -> when its answer expires
 
+    statements: list[str] = field(default_factory=list)  # the SQL of the last night, on the cache's connections
+
     def run(self, **options: Any) -> set[str]:
         """One night's enrich; the paths it asked Trakt."""
         self.fake.reset_log()
+        self.statements.clear()
         with self.clock.patched():
-            enrich(self.config, Options(progress=False, **options), client_factory=self.clock.client_factory)
+            enrich(self.config, Options(progress=False, **options), client_factory=self._traced_client)
         asked = {request.path + (f"?{request.query}" if request.query else "") for request in self.fake.requests}
         for path in asked:
             now = self.clock.now
             self.slots[path] = now + refresh_seconds(self.fake.url + path, now, self.config.refresh_days)
         return asked
+
+    def _traced_client(self, config: Config, **options: Any) -> TraktClient:
+        client = self.clock.client_factory(config, **options)
+        cache = client.session.cache
+        for table in (cache.responses, cache.redirects):
+            with table.connection() as connection:  # requests-cache keeps one connection a table
+                connection.set_trace_callback(self.statements.append)
+        return client
+
+    def reads(self) -> list[str]:
+        return [sql for sql in self.statements if sql.lstrip().upper().startswith("SELECT")]
 
     def due(self) -> set[str]:
         return {path for path, expires in self.slots.items() if expires <= self.clock.now}
@@ -186,6 +201,41 @@ def test_id_that_left_the_lists_is_pruned_after_its_expiry(nights: Nights, workd
     nights.clock.advance(days=(last - nights.clock.now) // DAY + 1)  # the night after the last slot
     assert not nights.run() & paths
     assert nights.cached_paths(*paths) == set()
+
+
+def test_a_warm_night_reads_its_cached_answers_a_few_hundred_a_query(nights: Nights) -> None:
+    """Issue 23, item 6: the ~270 answers of a night with nothing due come from a couple of reads, not one
+    query an answer (a fifth of a warm enrich on the full lists)."""
+    everything = nights.run()
+    nights.next_night()
+    assert nights.run() == set()
+    answers_read = [sql for sql in nights.reads() if "FROM responses WHERE key IN" in sql]
+    assert answers_read, nights.statements
+    assert len(answers_read) == -(-len(everything) // stored.CHUNK)  # whole chunks, ids from every list
+    assert len(nights.reads()) <= len(answers_read) + 5, nights.reads()  # and no query an answer besides
+
+
+def test_a_night_with_nothing_expired_does_not_rewrite_the_cache(nights: Nights) -> None:
+    """Issue 23, item 6: requests-cache vacuums the whole SQLite file after deleting the expired answers,
+    even when there are none (0.15 s a warm night); a night with nothing expired deletes nothing."""
+    nights.run()
+    nights.next_night()
+    nights.run()
+    written = [sql for sql in nights.statements if sql.lstrip().upper().startswith(("DELETE", "VACUUM"))]
+    assert written == []
+
+
+def test_a_night_with_an_expired_answer_deletes_it_and_compacts_the_cache(nights: Nights, workdir: Path) -> None:
+    """The expired answer of an id no longer listed still leaves the cache, and the file is compacted."""
+    nights.run()
+    leaving = MOVIES[0]
+    tv = [tv_entry(mal_id, trakt_id) for mal_id, trakt_id in enumerate(SHOWS, start=1)]
+    movies = [movie_entry(mal_id, trakt_id) for mal_id, trakt_id in enumerate(MOVIES, start=10_001)][1:]
+    write_upstream(workdir, tv, movies)
+    nights.clock.advance(days=(nights.slots[f"/movies/{leaving}"] - nights.clock.now) // DAY + 1)
+    nights.run()
+    assert nights.cached_paths(f"/movies/{leaving}") == set()
+    assert any(sql.strip().upper() == "VACUUM" for sql in nights.statements), nights.statements
 
 
 # -- the rate limiter ---------------------------------------------------------------------------------

@@ -123,9 +123,7 @@ def test_fake_synthesizes_search_answers_for_the_source_rows(workdir: Path, fake
         assert trakt.show(hit.trakt_id).value is not None and trakt.seasons(hit.trakt_id).value
         assert trakt.search("tmdb", empty, "show").value == []
         tvdb = next(row.tvdb_id for row in rows if row.tmdb_tv == empty and row.tvdb_id)
-        assert [h.trakt_id for h in trakt.search("tvdb", tvdb, "show").value or []] == [
-            world.SEARCH_SHOW_BASE + empty
-        ]
+        assert [h.trakt_id for h in trakt.search("tvdb", tvdb, "show").value or []] == [world.SEARCH_SHOW_BASE + empty]
     finally:
         trakt.close()
 

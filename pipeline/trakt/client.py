@@ -24,6 +24,7 @@ from typing import Any, Generic, Literal, NoReturn, TypeVar
 import requests
 from requests.adapters import HTTPAdapter
 from requests_cache import CachedSession
+from requests_cache.backends.sqlite import SQLiteCache
 
 from pipeline.config import Config
 from pipeline.errors import PipelineError
@@ -177,6 +178,11 @@ def seasons_path(trakt_id: int) -> str:
     return f"/shows/{trakt_id}/seasons?extended=full"
 
 
+def _lookup_paths(kind: Literal["shows", "movies"], trakt_id: int) -> list[str]:
+    """What ``look_up`` may ask about one id: the movie, or the show and its seasons."""
+    return [f"/movies/{trakt_id}"] if kind == "movies" else [f"/shows/{trakt_id}", seasons_path(trakt_id)]
+
+
 def search_path(id_kind: str, external_id: int | str, wanted: str) -> str:
     return f"/search/{id_kind}/{external_id}?type={wanted}"
 
@@ -217,6 +223,8 @@ class TraktClient:
         )
         self._seed_window()
         self._answers: dict[str, tuple[Status, Any, str]] = {}
+        self._records: dict[str, Answer[Any]] = {}  # answers parsed into records, by path
+        self._rows: dict[str, stored_answer.Stored] = {}  # cached rows read ahead (preload), by cache key
         self._asking: dict[str, threading.Event] = {}  # paths being asked, so two threads never ask one twice
         self._failures_in_a_row = 0
         self._stopped: TraktUnavailable | None = None  # set once: every thread stops asking
@@ -249,18 +257,18 @@ class TraktClient:
             write_json(self._window_file, {"saved_at": self.wall_clock(), "ages": [round(a, 3) for a in ages]})
 
     def prune(self) -> None:
-        """Drop answers past their refresh slot: ids that left the lists, refreshes that failed."""
-        self.session.cache.delete(expired=True)
+        """Drop answers past their refresh slot: ids that left the lists, refreshes that failed.
+
+        requests-cache vacuums the whole file after such a delete (~0.15 s a warm night for nothing):
+        on SQLite, a night with nothing expired deletes nothing."""
+        cache = self.session.cache
+        if isinstance(cache, SQLiteCache) and cache.count() == cache.count(expired=False):
+            return
+        cache.delete(expired=True)
 
     def forget(self, ids: Iterable[tuple[Literal["shows", "movies"], int]]) -> None:
         """Drop the cached answers about these (kind, Trakt id) pairs, so the next run asks Trakt again."""
-        self.forget_paths(
-            path
-            for kind, trakt_id in ids
-            for path in (
-                [f"/movies/{trakt_id}"] if kind == "movies" else [f"/shows/{trakt_id}", seasons_path(trakt_id)]
-            )
-        )
+        self.forget_paths(path for kind, trakt_id in ids for path in _lookup_paths(kind, trakt_id))
 
     def forget_paths(self, paths: Iterable[str]) -> None:
         """Drop the cached answers to these API paths (as ``search_path`` and ``seasons_path`` give them), in one
@@ -286,6 +294,14 @@ class TraktClient:
         return self._parsed(search_path(id_kind, external_id, wanted), parse_search)
 
     def _parsed(self, path: str, parse: Callable[[Any], T]) -> Answer[T]:
+        """The answer for ``path`` as a record, parsed once a run (a show is asked in the prefetch and again
+        when its entries are decided)."""
+        found = self._records.get(path)
+        if found is None:
+            found = self._records[path] = self._parse(path, parse)
+        return found
+
+    def _parse(self, path: str, parse: Callable[[Any], T]) -> Answer[T]:
         status, body, detail = self._answer(path)
         if status != "ok":
             return Answer(status, None, detail)
@@ -302,6 +318,14 @@ class TraktClient:
             self.movie(trakt_id)
         elif self.show(trakt_id).status == "ok":
             self.seasons(trakt_id)
+
+    def preload(self, ids: Iterable[tuple[Literal["shows", "movies"], int]]) -> None:
+        """Read the cached answers ``look_up_cached`` will want for these ids, a few hundred a query."""
+        if self.force:
+            return
+        keys = [self._key(path) for kind, trakt_id in ids for path in _lookup_paths(kind, trakt_id)]
+        now = datetime.fromtimestamp(self.wall_clock(), UTC)
+        self._rows.update(stored_answer.read_many(self.session.cache, keys, now))
 
     def look_up_cached(self, kind: Literal["shows", "movies"], trakt_id: int) -> bool:
         """Like ``look_up`` from fresh cached answers only; False when any answer needs Trakt."""
@@ -357,7 +381,9 @@ class TraktClient:
         if self.force:
             return None
         key = self._key(path)
-        stored = stored_answer.read(self.session.cache, key, datetime.fromtimestamp(self.wall_clock(), UTC))
+        stored = self._rows.pop(key, None)
+        if stored is None:
+            stored = stored_answer.read(self.session.cache, key, datetime.fromtimestamp(self.wall_clock(), UTC))
         outcome: tuple[Status, Any, str] | None
         if stored is not None:  # read straight from its row: the same answer, without requests-cache's model
             found: tuple[Status, Any, str] = (
