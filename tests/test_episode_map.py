@@ -11,14 +11,12 @@ One Piece and Naruto Shippuden, its TVDB numbering of Conan as a stand-in, TMDB'
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from pipeline import lookup, report
-from pipeline.demo.fake_trakt import FakeTrakt
 from pipeline.evidence import crossref
 from pipeline.evidence import episode_map as maps
 from pipeline.evidence.seasons import Episodes
@@ -27,19 +25,15 @@ from pipeline.published.checks import episode_map_problems
 from pipeline.published.models import MapRange, Season, episode_map_of
 from pipeline.sources import anime_ids, anime_lists, shinkro
 from pipeline.sources.joined import join
-from tests.conftest import API_KEY
-from tests.test_seasons import run, validate
+from tests.test_seasons import fixture_world, run, validate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "episode_map"
 
 
 @pytest.fixture
 def world(workdir: Path) -> Any:
-    """The fixture's upstream list and sources in the working directory, and a fake Trakt answering its shows."""
-    shutil.copytree(FIXTURES / "sources", workdir / ".cache" / "sources")
-    shutil.copytree(FIXTURES / "upstream", workdir / ".cache" / "upstream")
-    with FakeTrakt.from_sample(FIXTURES / "trakt.json", expected_key=API_KEY) as fake:
-        yield fake, workdir
+    with fixture_world(FIXTURES, workdir) as found:
+        yield found
 
 
 def joined() -> dict[int, Any]:

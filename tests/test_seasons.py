@@ -6,9 +6,11 @@ shows, the three mapping sources' rows for them, and what Trakt answered the pre
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +27,19 @@ FIXTURES = Path(__file__).parent / "fixtures" / "seasons"
 QUIET = Options(progress=False, kinds=("shows",))
 
 
+@contextlib.contextmanager
+def fixture_world(folder: Path, workdir: Path) -> Iterator[tuple[FakeTrakt, Path]]:
+    """``folder``'s upstream list and sources in the working directory, and a fake Trakt answering its shows."""
+    shutil.copytree(folder / "sources", workdir / ".cache" / "sources")
+    shutil.copytree(folder / "upstream", workdir / ".cache" / "upstream")
+    with FakeTrakt.from_sample(folder / "trakt.json", expected_key=API_KEY) as fake:
+        yield fake, workdir
+
+
 @pytest.fixture
 def world(workdir: Path) -> Any:
-    """The fixture's upstream list and sources in the working directory, and a fake Trakt answering its shows."""
-    shutil.copytree(FIXTURES / "sources", workdir / ".cache" / "sources")
-    shutil.copytree(FIXTURES / "upstream", workdir / ".cache" / "upstream")
-    with FakeTrakt.from_sample(FIXTURES / "trakt.json", expected_key=API_KEY) as fake:
-        yield fake, workdir
+    with fixture_world(FIXTURES, workdir) as found:
+        yield found
 
 
 def run(fake: FakeTrakt, workdir: Path) -> tuple[dict[str, Any], dict[int, dict[str, Any]]]:

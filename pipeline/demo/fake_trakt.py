@@ -46,7 +46,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -167,11 +167,6 @@ class FakeTrakt(World):
     def __init__(
         self,
         *,
-        shows: Mapping[int, dict[str, Any]] | None = None,
-        seasons: Mapping[int, list[dict[str, Any]]] | None = None,
-        movies: Mapping[int, dict[str, Any]] | None = None,
-        not_found_shows: Iterable[int] = (),
-        not_found_movies: Iterable[int] = (),
         expected_key: str | None = None,
         latency: float = 0.0,
         rate_limit: int | None = None,
@@ -179,14 +174,9 @@ class FakeTrakt(World):
         host: str = "127.0.0.1",
         port: int = 0,
         clock: Callable[[], float] = time.monotonic,  # arrival times and the rate-limit window
+        **world: Any,  # what it knows: World's shows, seasons, movies, not_found_shows, not_found_movies
     ) -> None:
-        super().__init__(
-            shows=shows,
-            seasons=seasons,
-            movies=movies,
-            not_found_shows=not_found_shows,
-            not_found_movies=not_found_movies,
-        )
+        super().__init__(**world)
         self.expected_key = expected_key
         self.latency = latency
         self.rate_limit = rate_limit

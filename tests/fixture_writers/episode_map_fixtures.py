@@ -21,11 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.published.jsonio import write_json  # noqa: E402
 from pipeline.sources import anime_lists  # noqa: E402
-from tests.fixture_writers.seasons_fixtures import cli  # noqa: E402
-from tests.fixture_writers.subset_sources import cut  # noqa: E402
-from tests.standins.predecessor_world import trakt_answers  # noqa: E402
+from tests.fixture_writers.seasons_fixtures import cli, predecessor_answers, save  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "episode_map"
 # Seasons counted from Anime-Lists' own numbering (@20ca4d8): AniDB id, its numbering, the Trakt show.
@@ -88,9 +85,7 @@ def write(shared: Path) -> None:
     listed = {row["mal_id"] for row in tv}
     tv += [_upstream_row(e) for e in predecessor if e["myanimelist"]["id"] in NOT_UPSTREAM - listed]
     tv.sort(key=lambda row: row["mal_id"])
-    answers = trakt_answers(
-        {"tv_ex.json": [e for e in predecessor if e["trakt"]["id"] in EPISODES], "movies_ex.json": []}
-    )
+    answers = predecessor_answers(fixtures, EPISODES)
     for key, seasons in answers["seasons"].items():
         show = int(key)
         known = {season["number"]: season for season in seasons}
@@ -101,11 +96,7 @@ def write(shared: Path) -> None:
             }
             for number, count in sorted(EPISODES[show].items())
         ]
-    (OUT / "sources").mkdir(parents=True, exist_ok=True)
-    (OUT / "upstream").mkdir(parents=True, exist_ok=True)
-    write_json(OUT / "upstream" / "tv.json", tv)
-    write_json(OUT / "trakt.json", {"_about": " ".join(__doc__.split("\n\n")[2].split()), **answers})
-    cut(fixtures / "sources", {row["mal_id"] for row in tv} | {SEVERAL_ANIDB}, OUT / "sources")
+    save(OUT, __doc__, fixtures, tv, answers, {row["mal_id"] for row in tv} | {SEVERAL_ANIDB})
 
 
 def _made_up(show: int, number: int) -> dict[str, int | None]:

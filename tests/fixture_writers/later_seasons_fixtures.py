@@ -20,10 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.published.jsonio import write_json  # noqa: E402
-from tests.fixture_writers.seasons_fixtures import cli  # noqa: E402
-from tests.fixture_writers.subset_sources import cut  # noqa: E402
-from tests.standins.predecessor_world import trakt_answers  # noqa: E402
+from tests.fixture_writers.seasons_fixtures import cli, predecessor_answers, save  # noqa: E402
 
 OUT = ROOT / "tests" / "fixtures" / "later-seasons"
 # Trakt show id -> season number -> episode count (by hand, TMDB's numbering of the show).
@@ -43,10 +40,7 @@ NAMED = {56784, 60636, 51535, 62568, 59193, 59970, 56731, 60619}
 def write(shared: Path) -> None:
     fixtures = shared / "fixtures"
     tv = [row for row in json.loads((fixtures / "upstream" / "tv.json").read_text()) if row["trakt_id"] in EPISODES]
-    predecessor = json.loads((fixtures / "predecessor" / "tv_ex.json").read_text())
-    answers = trakt_answers(
-        {"tv_ex.json": [e for e in predecessor if e["trakt"]["id"] in EPISODES], "movies_ex.json": []}
-    )
+    answers = predecessor_answers(fixtures, EPISODES)
     for key, counts in EPISODES.items():
         known = {season["number"]: season for season in answers["seasons"].get(str(key), [])}
         answers["seasons"][str(key)] = [
@@ -62,11 +56,7 @@ def write(shared: Path) -> None:
             }
             for number, count in sorted(counts.items())
         ]
-    for folder in ("sources", "upstream"):
-        (OUT / folder).mkdir(parents=True, exist_ok=True)
-    write_json(OUT / "upstream" / "tv.json", tv)
-    write_json(OUT / "trakt.json", {"_about": __doc__.split("\n\n")[2].replace("\n", " "), **answers})
-    cut(fixtures / "sources", {row["mal_id"] for row in tv} | NAMED, OUT / "sources")
+    save(OUT, __doc__, fixtures, tv, answers, {row["mal_id"] for row in tv} | NAMED)
 
 
 def main() -> int:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -41,21 +42,30 @@ EPISODES = {
 def write(shared: Path) -> None:
     fixtures = shared / "fixtures"
     tv = [row for row in json.loads((fixtures / "upstream" / "tv.json").read_text()) if row["trakt_id"] in EPISODES]
-    predecessor = json.loads((fixtures / "predecessor" / "tv_ex.json").read_text())
-    answers = trakt_answers(
-        {"tv_ex.json": [e for e in predecessor if e["trakt"]["id"] in EPISODES], "movies_ex.json": []}
-    )
+    answers = predecessor_answers(fixtures, EPISODES)
     for key, seasons in answers["seasons"].items():
         counts = EPISODES[int(key)]
         known = {season["number"] for season in seasons}
         specials = {"number": 0, "ids": {"trakt": 9_000_000 + int(key), "tvdb": None, "tmdb": None, "tvrage": None}}
         listed = sorted([*seasons, *([] if 0 in known else [specials])], key=lambda season: season["number"])
         answers["seasons"][key] = [{**season, "episode_count": counts[season["number"]]} for season in listed]
-    (OUT / "sources").mkdir(parents=True, exist_ok=True)
-    (OUT / "upstream").mkdir(parents=True, exist_ok=True)
-    write_json(OUT / "upstream" / "tv.json", tv)
-    write_json(OUT / "trakt.json", {"_about": __doc__.split("\n\n")[2].replace("\n", " "), **answers})
-    cut(fixtures / "sources", {row["mal_id"] for row in tv}, OUT / "sources")
+    save(OUT, __doc__, fixtures, tv, answers, {row["mal_id"] for row in tv})
+
+
+def predecessor_answers(fixtures: Path, shows: Collection[int]) -> dict[str, Any]:
+    """What Trakt answered the predecessor for these Trakt shows (tests/standins/predecessor_world.py)."""
+    predecessor = json.loads((fixtures / "predecessor" / "tv_ex.json").read_text())
+    return trakt_answers({"tv_ex.json": [e for e in predecessor if e["trakt"]["id"] in shows], "movies_ex.json": []})
+
+
+def save(out: Path, doc: str, fixtures: Path, tv: list[Any], answers: dict[str, Any], mal_ids: Collection[int]) -> None:
+    """A TV fixture folder: the upstream rows, Trakt's answers (with the writer's third paragraph as
+    ``_about``), and the sources' rows of ``mal_ids``."""
+    (out / "sources").mkdir(parents=True, exist_ok=True)
+    (out / "upstream").mkdir(parents=True, exist_ok=True)
+    write_json(out / "upstream" / "tv.json", tv)
+    write_json(out / "trakt.json", {"_about": " ".join(doc.split("\n\n")[2].split()), **answers})
+    cut(fixtures / "sources", set(mal_ids), out / "sources")
 
 
 def cli(doc: str, write: Callable[[Path], None], out: Path) -> int:
