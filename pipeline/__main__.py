@@ -49,21 +49,23 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
-    """The chain's flags and enrich's (checked by enrich's parser); a wrong one exits 2 before any step."""
+def parse(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str], str | None]:
+    """The chain's flags, enrich's (checked by enrich's parser) and the ``--api-key`` among them; a wrong
+    one exits 2 before any step."""
     args, rest = _parser().parse_known_args(argv)
-    if enrich.check_args(rest, PROG, USAGE).api_key is not None and args.demo:
+    key_flag = enrich.check_args(rest, PROG, USAGE).api_key
+    if key_flag is not None and args.demo:
         print("pipeline: --demo uses the local fake Trakt's own key; drop --api-key", file=sys.stderr)
         raise SystemExit(2)
-    return args, rest
+    return args, rest, key_flag
 
 
-def steps(args: Sequence[str], key: str | None = None, *, discovery: bool = True) -> list[Step]:
+def steps(args: Sequence[str], key: str, *, discovery: bool) -> list[Step]:
     """The chain's steps, in order: ``args`` are enrich's flags, ``key`` the checked Trakt key.
 
     The nightly workflow runs the same modules, one step each.
     """
-    key_args = [] if key is None else [f"--api-key={key}"]
+    key_args = [f"--api-key={key}"]
     enrich_args = [*args, *key_args]
     chain: list[Step] = [("fetch", lambda: fetch.main([] if discovery else ["--no-sources"]))]
     if discovery:
@@ -85,9 +87,8 @@ def run(chain: list[Step]) -> int:
     return 0
 
 
-def checked_run(args: list[str], *, discovery: bool) -> int:
-    """The key and the first URL checked, then the chain."""
-    key_flag = enrich.check_args(args, PROG, USAGE).api_key
+def checked_run(args: list[str], key_flag: str | None, *, discovery: bool) -> int:
+    """The key (``key_flag``: ``--api-key``'s, if given) and the first URL checked, then the chain."""
     logs.setup(secrets=[key_flag or ""])
     heap.tune()
     try:
@@ -111,7 +112,7 @@ def demo(args: list[str], *, discovery: bool) -> int:
             file=sys.stderr,
             flush=True,
         )
-        code = checked_run(args, discovery=discovery)
+        code = checked_run(args, None, discovery=discovery)  # parse refused --api-key with --demo
         report_file = load_config().run_report.resolve()
     output = directory / "output"
     if code == 0:
@@ -123,10 +124,10 @@ def demo(args: list[str], *, discovery: bool) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args, rest = parse(list(sys.argv[1:] if argv is None else argv))
+    args, rest, key_flag = parse(list(sys.argv[1:] if argv is None else argv))
     if args.demo:
         return demo(rest, discovery=not args.no_discovery)
-    return checked_run(rest, discovery=not args.no_discovery)
+    return checked_run(rest, key_flag, discovery=not args.no_discovery)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from typing import Any, Literal
 
 from pipeline.errors import PipelineError
 from pipeline.published.jsonio import load_json, write_json
-from pipeline.published.models import Kind, published_mapping
+from pipeline.published.models import Kind, episodes_of, published_mapping
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,10 +76,6 @@ def from_published(kind: Kind, entry: dict[str, Any], evidence: str) -> Candidat
     )
 
 
-def _episodes(value: Any) -> tuple[int, int] | None:
-    return None if value is None else (int(value["season"]), int(value["offset"]))
-
-
 def write(path: Path, discovery: Discovery) -> None:
     write_json(
         path,
@@ -109,7 +105,7 @@ def read(path: Path) -> Discovery | None:
                 trakt_id=int(entry["trakt_id"]),
                 season=int(entry["season"]) if kind == "shows" and entry["season"] is not None else None,
                 evidence=str(entry.get("evidence", "")),
-                episodes=_episodes(entry.get("episodes")),
+                episodes=episodes_of(entry.get("episodes")),
             )
             for kind in ("shows", "movies")
             for entry in data.get(kind, [])

@@ -60,21 +60,16 @@ def _unique(pairs: list[tuple[tuple[str, str, str], int]]) -> dict[tuple[str, st
 
 def load_known(config: Config) -> Known:
     known = Known()
-    mapped_shows: list[int] = []  # MAL ids (a show's Trakt season is judged by enrich, not here)
-    mapped_movies: list[tuple[int, int]] = []
+    mapped_movies: list[tuple[int, int]] = []  # (MAL id, Trakt id); a show's Trakt season is judged by enrich
     for kind in KINDS:
         for _, entry in upstream.load(config.upstream_dir / UPSTREAM_FILE[kind], kind, fetched=True).entries:
-            if kind == "shows":
-                mapped_shows.append(entry["mal_id"])
-            else:
+            known.mapped.add(entry["mal_id"])
+            if kind == "movies":
                 mapped_movies.append((entry["mal_id"], entry["trakt_id"]))
     for _, override in load_overrides(config.overrides_dir):
-        trakt = override["trakt"]
-        if trakt["type"] == "shows":
-            mapped_shows.append(override["myanimelist"]["id"])
-        else:
-            mapped_movies.append((override["myanimelist"]["id"], trakt["id"]))
-    known.mapped = set(mapped_shows) | {mal_id for mal_id, _ in mapped_movies}
+        known.mapped.add(override["myanimelist"]["id"])
+        if override["trakt"]["type"] == "movies":
+            mapped_movies.append((override["myanimelist"]["id"], override["trakt"]["id"]))
     for mal_id, trakt_id in mapped_movies:
         known.movies[trakt_id].add(mal_id)
     _read_published(config, known, mapped_movies)
@@ -142,11 +137,10 @@ def resolve_show(client: TraktClient, known: Known, claim: rules.ShowClaim) -> O
     if seasons.status == "failed":
         return Outcome(claim, None, "search-failed", f"{seasons_path(trakt_id)} failed: {seasons.detail}", asked)
     listed = seasons.value or []
-    numbers = [season.number for season in listed]
-    if not rules.check_season(claim.season, numbers):
-        detail = f"Trakt show {trakt_id} has seasons {numbers}, not {claim.season}"
+    season = next((season for season in listed if season.number == claim.season), None)
+    if season is None:  # published only on its season: a discovered show is never a split cour
+        detail = f"Trakt show {trakt_id} has seasons {[season.number for season in listed]}, not {claim.season}"
         return Outcome(claim, None, "season-missing", detail, asked)
-    season = next(season for season in listed if season.number == claim.season)
     if not evidence.fits(claim.offset, season):
         detail = (
             f"Trakt show {trakt_id} season {claim.season} has {season.episode_count} episodes, offset {claim.offset}"

@@ -22,7 +22,7 @@ from typing import Any
 
 from pipeline.evidence import episode_map as maps
 from pipeline.published.jsonio import load_json
-from pipeline.published.models import OUTPUT_FILE, MapRange, episode_map_of
+from pipeline.published.models import ANIME_IDS, OUTPUT_FILE, MapRange, episode_map_of
 
 Entry = dict[str, Any]
 
@@ -115,7 +115,7 @@ def describe(found: Found) -> str:
         if not ranges
         else ", ".join(f"MAL {r['mal'][0]}-{r['mal'][1] or 'on'} = S{r['season']}E{r['episode']}" for r in ranges)
     )
-    ids = {key: trakt["externals"].get(key) for key in ("anidb", "anilist")}
+    ids = {key: trakt["externals"].get(key) for key in ANIME_IDS}
     return f"{line}: episodes {json.dumps(trakt.get('episodes'))}; episode_map {shown}; {json.dumps(ids)}"
 
 

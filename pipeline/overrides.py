@@ -5,7 +5,6 @@ Shared by three steps: validate reports the problems, enrich and discover refuse
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from pipeline.published.checks import (
     map_problems,
     read_file,
 )
-from pipeline.published.json_place import nearest_entry
 from pipeline.published.models import KINDS, OVERRIDE_FILE
 
 # The way out of a malformed override file, for the pull-request check, validate and enrich.
@@ -40,11 +38,9 @@ def check_overrides(overrides_dir: Path) -> tuple[list[str], dict[str, Any]]:
     targets: dict[tuple[int, str], tuple[str, int]] = {}  # (MAL id, trakt.type) -> (file, position)
     for name in OVERRIDE_FILE.values():
         path = overrides_dir / name
-        read = read_file(path)
+        read = read_file(path, name_entry=True)
         data, unreadable = ([], []) if read is None else read
-        shape = [_naming_the_entry(path, message) for message in unreadable] or schemas.problems(
-            data, name, where=str(path)
-        )
+        shape = unreadable or schemas.problems(data, name, where=str(path))
         found += shape
         if unreadable:
             continue
@@ -84,19 +80,6 @@ def _episode_maps(label: str, overrides: list[Any]) -> list[str]:
                 f" is {season}: make them the same (the map starts in the entry's season)"
             )
     return found
-
-
-def _naming_the_entry(path: Path, message: str) -> str:
-    """A JSON syntax error's message with the entry it is in or after: the line alone is hard to find in a long list."""
-    try:
-        json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        entry = nearest_entry(exc.doc, exc.pos)
-        if entry and message.endswith(")"):
-            return f"{message[:-1]}; in or just after entry {entry})"
-    except (OSError, UnicodeDecodeError):
-        pass
-    return message
 
 
 def load_overrides(overrides_dir: Path) -> list[tuple[str, dict[str, Any]]]:

@@ -29,7 +29,7 @@ from pipeline.evidence.seasons import OFFSET_BEYOND, Episodes
 from pipeline.published.models import MapRange as Range
 from pipeline.published.models import Season
 from pipeline.sources.anime_lists import AnimeListsRow, EpisodeRange
-from pipeline.sources.joined import Joined
+from pipeline.sources.joined import Joined, sole_row
 
 NO_EPISODES = "no-episodes"  # the entry has no ``episodes``: nothing places its first episode
 NO_EPISODE_COUNT = "no-episode-count"  # a season it spans has no episode count on Trakt
@@ -73,10 +73,8 @@ def numbering(joined: Joined | None, show_tmdb: int | None) -> Numbering | None:
     Its TMDB mapping-list when it has one; else its TVDB one where the two numberings coincide (same
     numeric season and offset), as for Sailor Moon Crystal.
     """
-    if joined is None or len(joined.lists) != 1 or len(joined.ids) != 1 or len(joined.ids[0].mal_ids) != 1:
-        return None
-    row = joined.lists[0]
-    if show_tmdb is None or row.tmdb_tv != show_tmdb:
+    row = None if joined is None else sole_row(joined)
+    if row is None or show_tmdb is None or row.tmdb_tv != show_tmdb:
         return None
     same = row.tvdb_season is not None and (row.tvdb_season, row.tvdb_offset) == (row.tmdb_season, row.tmdb_offset)
     ranges, name = (row.tmdb_ranges, "TMDB") if row.tmdb_ranges else (row.tvdb_ranges if same else (), "TVDB")

@@ -9,13 +9,12 @@ refused (404, episodes refused) or that shares its show, season and offset with 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pipeline.evidence.seasons import Episodes, Placed, Verdict
-from pipeline.published.models import Kind, Season
+from pipeline.evidence.seasons import Episodes, Placed, Verdict, by_place
+from pipeline.published.models import Kind, Season, episodes_of
 
 REFUSED = "override-episodes-refused"  # the review reason of a refused override's verdict
 
@@ -23,9 +22,7 @@ REFUSED = "override-episodes-refused"  # the review reason of a refused override
 def of_override(trakt: Mapping[str, Any]) -> tuple[int, int] | None:
     """An override's ``trakt.episodes`` as (season, offset); None when it gives none."""
     episodes = trakt.get("episodes")
-    if not isinstance(episodes, dict):
-        return None
-    return int(episodes["season"]), int(episodes["offset"])
+    return episodes_of(episodes) if isinstance(episodes, dict) else None
 
 
 def refusal(season: int | None, episodes: Episodes, seasons: Iterable[Season]) -> str | None:
@@ -51,11 +48,11 @@ def refusal(season: int | None, episodes: Episodes, seasons: Iterable[Season]) -
     return None
 
 
-def judge(season: int | None, episodes: tuple[int, int], seasons: Iterable[Season]) -> Verdict:
+def judge(season: int | None, episodes: tuple[int, int], seasons: Sequence[Season]) -> Verdict:
     """The override's season and episodes when Trakt agrees; else its season alone (if listed), no episodes, and why."""
     listed = {found.number for found in seasons}
     placed = Episodes(season=episodes[0], offset=episodes[1])
-    reason = refusal(season, placed, seasons if isinstance(seasons, list) else list(seasons))
+    reason = refusal(season, placed, seasons)
     published_season = season if season in listed else None
     if reason is None:
         return Verdict(season=published_season, episodes=placed)
@@ -83,10 +80,7 @@ def problems(
     ``not_found``: the MAL ids put in each kind's not-found file; ``refused``: MAL id -> why its episodes
     were refused; ``places``: every published show's (Trakt id, episodes), by MAL id.
     """
-    together: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    for mal_id, (show, episodes) in places.items():
-        if episodes is not None:
-            together[show, episodes.season, episodes.offset].append(mal_id)
+    together = by_place(places)
     found = []
     for item in sorted(overridden, key=lambda o: (o.kind, o.mal_id)):
         record = {"kind": item.kind, "mal_id": item.mal_id, "source": item.source, "trakt_id": item.trakt_id}
@@ -96,7 +90,8 @@ def problems(
             found.append({**record, "problem": f"episodes not published: {refused[item.mal_id]}"})
         show, episodes = places.get(item.mal_id, (0, None))
         if item.kind == "shows" and episodes is not None:
-            others = [other for other in together[show, episodes.season, episodes.offset] if other != item.mal_id]
+            at = together.get((show, episodes.season, episodes.offset), [])
+            others = [other for other in at if other != item.mal_id]
             if others:
                 shared = ", ".join(f"MAL {other}" for other in sorted(others))
                 found.append(

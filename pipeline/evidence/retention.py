@@ -20,9 +20,7 @@ from pipeline.published.models import Origin
 
 # What names a MAL id tonight, strongest first; "silence": none of them.
 Named = Literal["override", "upstream", "discovered", "silence"]
-NAMED: tuple[Named, ...] = ("override", "upstream", "discovered", "silence")
 TraktAnswer = Literal["ok", "not_found", "failed"]
-TRAKT_ANSWERS: tuple[TraktAnswer, ...] = ("ok", "not_found", "failed")
 # What happens to the entry: published (with this origin), in the not-found file, removed, or kept as it was.
 Fate = Literal["published", "not-found", "removed", "kept"]
 

@@ -2,7 +2,7 @@
 
 ``propose`` joins the three sources by MAL id and keeps a claim only when it passes every rule; every
 other MAL id the sources know is either already mapped (upstream, override) or dropped with the rule
-that dropped it. ``check_search`` and ``check_seasons`` apply the rules that need Trakt's answers.
+that dropped it. ``check_search`` applies the rules that need Trakt's search answers (discover checks the season).
 
 Rule names, as the report shows them:
 
@@ -45,12 +45,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from pipeline.evidence.seasons import OFFSET_BEYOND
 from pipeline.published.models import SearchHit
 from pipeline.sources.anime_ids import AnimeIdsRow
 from pipeline.sources.anime_lists import AnimeListsRow
 from pipeline.sources.joined import Joined
 
-ShowKey = tuple[int, int]  # (show id, season number); the show id is a TMDB id or a Trakt id
 REVIEW_RULES = frozenset({"several-mal-ids", "type-conflict", "shared-season", "shared-movie"})
 # Rules that drop a claim on Trakt's answer: a Trakt incident makes them drop what they would keep.
 TRAKT_RULES = frozenset(
@@ -60,7 +60,7 @@ TRAKT_RULES = frozenset(
         "search-wrong-type",
         "search-failed",
         "season-missing",
-        "offset-beyond-episode-count",
+        OFFSET_BEYOND,
     }
 )
 SHINKRO_MOVIE_TYPES = frozenset({"movie"})
@@ -336,8 +336,3 @@ def check_search(hits: list[SearchHit] | None, wanted: Literal["show", "movie"])
     if hit.trakt_id is None:
         return None, "search-wrong-type", f"Trakt's search answered a {wanted} without its {wanted}"
     return hit.trakt_id, "", ""
-
-
-def check_season(season: int, numbers: Iterable[int]) -> bool:
-    """A discovered show is published only when Trakt's seasons answer has its season (no split cour)."""
-    return season in set(numbers)

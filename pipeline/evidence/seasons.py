@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from pipeline.published.models import Season
-from pipeline.sources.joined import Joined
+from pipeline.sources.joined import Joined, sole_row
 
 Correction = Literal["continuation", "shifted", "special"]
 # The kinds, as the report and the benchmark name them.
@@ -102,10 +102,8 @@ def claim(joined: Joined | None) -> Claim | None:
     is the AniDB entry's, not the MAL entry's), absolute numbering, or shinkro spreading the MAL
     entry over several seasons.
     """
-    if joined is None or len(joined.lists) != 1 or len(joined.ids) != 1 or len(joined.ids[0].mal_ids) != 1:
-        return None
-    row = joined.lists[0]
-    if row.tmdb_absolute or row.tmdb_tv is None or row.tmdb_season is None:
+    row = None if joined is None else sole_row(joined)
+    if joined is None or row is None or row.tmdb_absolute or row.tmdb_tv is None or row.tmdb_season is None:
         return None
     mapped = joined.shinkro
     return Claim(
@@ -215,6 +213,15 @@ def as_published(
 Placed = tuple[int, Episodes | None]  # (Trakt show id, episodes)
 
 
+def by_place(placed: Mapping[int, Placed]) -> dict[tuple[int, int, int], list[int]]:
+    """The MAL ids at each (Trakt show, season, offset), in ``placed``'s order; a split cour has no place."""
+    together: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    for mal_id, (show, episodes) in placed.items():
+        if episodes is not None:
+            together[show, episodes.season, episodes.offset].append(mal_id)
+    return dict(together)
+
+
 def collisions(placed: Mapping[int, Placed], fallback: Mapping[int, Placed]) -> dict[int, list[int]]:
     """The corrected MAL ids (keys of ``fallback``) that share a show, season and offset with another MAL id.
 
@@ -225,13 +232,9 @@ def collisions(placed: Mapping[int, Placed], fallback: Mapping[int, Placed]) -> 
     where = dict(placed)
     reverted: dict[int, list[int]] = {}
     while True:
-        together: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-        for mal_id, (show, episodes) in where.items():
-            if episodes is not None:
-                together[show, episodes.season, episodes.offset].append(mal_id)
         clashing = {
             mal_id: [other for other in group if other != mal_id]
-            for group in together.values()
+            for group in by_place(where).values()
             if len(group) > 1
             for mal_id in group
             if mal_id in fallback and mal_id not in reverted

@@ -9,20 +9,16 @@ published otherwise (upstream, override, corrected, imported, discovered before)
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
 
-from pipeline.evidence.seasons import Placed
+from pipeline.evidence.seasons import Placed, by_place
 
 RULE = "season-taken"
 
 
 def taken(held: Mapping[int, Placed], proposed: Mapping[int, Placed]) -> dict[int, list[int]]:
     """The proposed MAL ids whose show, season and offset a held MAL id has, each with those MAL ids."""
-    at: dict[tuple[int, int, int], list[int]] = defaultdict(list)
-    for mal_id, (show, episodes) in held.items():
-        if episodes is not None:
-            at[show, episodes.season, episodes.offset].append(mal_id)
+    at = by_place(held)
     found = {}
     for mal_id, (show, episodes) in sorted(proposed.items()):
         if episodes is None:

@@ -5,6 +5,7 @@ The changes come from the run summary enrich writes, else from the files before 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -91,7 +92,9 @@ def _load_summary(path: Path) -> Any:
 
 
 def collect_counts(summary_path: Path, read_old: Reader, read_new: Reader) -> list[Counts]:
-    """Entries from the files; changes from the run summary, else from the files before and after."""
+    """Entries from the files; changes from the run summary, else from the files before and after (each file
+    read once: ``read_new`` serves the counts and the changes)."""
+    read_new = functools.cache(read_new)
     summary = _load_summary(summary_path)
     counts = []
     for kind in KINDS:

@@ -187,16 +187,9 @@ def create(gh: Gh, files: Sequence[Path], *, target: str, notes: str) -> tuple[d
     if result.returncode != 0:  # created meanwhile by another step, and not yet visible to our lookup
         logger.info("release: the %r release exists already; waiting until it is visible", TAG)
         return _visible_release(gh, "exists"), False
-    read = _patiently(gh, lambda: _read(gh))
-    if read is None:
-        raise PipelineError(
-            f"release: the {TAG!r} release of {gh.repo} was created but is still not found after "
-            f"{len(gh.waits) + 1} tries; the next run finds it and uploads every asset that differs from output/"
-        )
-    if read[1]:  # published immutable: the setting could not be read beforehand
-        raise PipelineError("release: " + IMMUTABLE.format(tag=TAG, repo=gh.repo))
+    current = _visible_release(gh, "was created")  # raises when published immutable (the setting was unreadable)
     logger.info("release: created the %r release of %s with %s", TAG, gh.repo, ", ".join(p.name for p in files))
-    return _wait_for(gh, {path.name for path in files}, read[0]), True
+    return _wait_for(gh, {path.name for path in files}, current), True
 
 
 def _failed(gh: Gh, what: str, result: Any) -> PipelineError:

@@ -7,7 +7,6 @@ difference is recorded; one that cannot be carried over as it is is held back wi
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -15,11 +14,19 @@ from datetime import datetime
 from typing import Any
 
 from pipeline.published import checks, schemas
-from pipeline.published.models import Kind, Mapping, letterboxd_of, movie_entry, not_found_entry, show_entry
+from pipeline.published.models import (
+    Kind,
+    Mapping,
+    Origin,
+    letterboxd_of,
+    movie_entry,
+    not_found_entry,
+    show_entry,
+)
 from pipeline.sources import upstream
 from pipeline.trakt.parse import parse_movie, parse_seasons, parse_show
 
-IMPORTED = "imported"  # the origin of an entry that came from the predecessor (see DECISIONS: origin)
+IMPORTED: Origin = "imported"  # the origin of an entry that came from the predecessor (see DECISIONS: origin)
 
 
 class HeldBack(Exception):
@@ -94,10 +101,8 @@ def _mal_id(raw: Any) -> int | None:
 
 
 def _imported_mapping(**fields: Any) -> Mapping:
-    """A Mapping of imported data; with ``origin`` "imported" where Mapping has that field."""
-    if any(f.name == "origin" for f in dataclasses.fields(Mapping)):
-        fields["origin"] = IMPORTED
-    return Mapping(**fields)
+    """A Mapping of imported data, with ``origin`` "imported"."""
+    return Mapping(**fields, origin=IMPORTED)
 
 
 def _spec_layout(raw: dict[str, Any], imported: Imported, mal_id: int) -> dict[str, Any]:

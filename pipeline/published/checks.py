@@ -46,12 +46,12 @@ NOT_FOUND_MAL_ID = ("mal_id",)
 Ids = list[tuple[int, int]]
 
 
-def read_file(path: Path) -> tuple[Any, list[str]] | None:
+def read_file(path: Path, *, name_entry: bool = False) -> tuple[Any, list[str]] | None:
     """None when there is no file; else its JSON (None when unreadable) and why it is unreadable."""
     if not path.exists():
         return None
     try:
-        return load_json(path, required=True), []
+        return load_json(path, required=True, name_entry=name_entry), []
     except PipelineError as exc:
         return None, [str(exc)]
 
@@ -143,7 +143,7 @@ def _episodes(label: str, entries: list[Any]) -> list[str]:
         offset = episodes.get("offset")
         if episodes["season"] < 0 or type(offset) is not int or offset < 0:  # not left to the schema alone
             found.append(f"{label}: {at}: season {episodes['season']} and offset {offset!r} must be integers >= 0")
-        elif split and not (type(episodes.get("offset")) is int and episodes["offset"] > 0):
+        elif split and offset == 0:
             found.append(f"{label}: {at}: a split cour inside a season starts after its first episode (offset >= 1)")
         elif trakt.get("is_split_cour") is False and type(season) is int and episodes["season"] != season:
             found.append(f"{label}: {at}: season {episodes['season']} is not the entry's trakt.season.number {season}")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import PipelineError
+from pipeline.published.json_place import nearest_entry
 
 
 def dumps(data: object) -> str:
@@ -85,17 +86,23 @@ def write_json(path: Path, data: object) -> bool:
     return True
 
 
-def parse_json(text: str | bytes, where: str) -> Any:
-    """Parse JSON text, or fail with a message naming ``where`` and the line and column."""
+def parse_json(text: str | bytes, where: str, *, name_entry: bool = False) -> Any:
+    """Parse JSON text, or fail with a message naming ``where`` and the line and column, and with
+    ``name_entry`` the list entry the error is in or after (a file people edit by hand: the line alone is
+    hard to find in a long list)."""
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
         reason = exc.msg.removesuffix(" at")  # "Unterminated string starting at" names a place too
-        raise PipelineError(f"{where}: not valid JSON ({reason} at line {exc.lineno}, column {exc.colno})") from None
+        entry = nearest_entry(exc.doc, exc.pos) if name_entry else None
+        after = f"; in or just after entry {entry}" if entry else ""
+        raise PipelineError(
+            f"{where}: not valid JSON ({reason} at line {exc.lineno}, column {exc.colno}{after})"
+        ) from None
 
 
-def load_json(path: Path, *, missing: Any = None, required: bool = False) -> Any:
-    """Load a JSON file; a missing file gives ``missing`` unless ``required``."""
+def load_json(path: Path, *, missing: Any = None, required: bool = False, name_entry: bool = False) -> Any:
+    """Load a JSON file; a missing file gives ``missing`` unless ``required`` (``name_entry``: ``parse_json``'s)."""
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -106,4 +113,4 @@ def load_json(path: Path, *, missing: Any = None, required: bool = False) -> Any
         raise PipelineError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     except OSError as exc:
         raise PipelineError(f"{path}: cannot read the file ({exc.strerror})") from None
-    return parse_json(text, str(path))
+    return parse_json(text, str(path), name_entry=name_entry)

@@ -88,6 +88,11 @@ def episode_map_json(ranges: tuple[MapRange, ...] | None) -> list[dict[str, Any]
     return [{"mal": [r.first, r.last], "season": r.season, "episode": r.episode} for r in ranges]
 
 
+def episodes_of(value: Any) -> tuple[int, int] | None:
+    """A published (override, proposed) ``episodes`` object as (season, offset); None for null."""
+    return None if value is None else (int(value["season"]), int(value["offset"]))
+
+
 def episode_map_of(value: Any) -> tuple[MapRange, ...] | None:
     """The ranges of a published (or override) ``episode_map``; None for null (the shape is the schema's to check)."""
     if not isinstance(value, list) or not value:
@@ -262,8 +267,7 @@ def with_episode_map(entry: dict[str, Any], ranges: tuple[MapRange, ...] | None)
 
 def with_anime_ids(entry: dict[str, Any], ids: dict[str, list[int] | None]) -> dict[str, Any]:
     """A published entry with its AniDB and AniList ids (``ANIME_IDS``) set in both copies of ``externals``."""
-    externals = {**entry["trakt"]["externals"], **ids}
-    return republished({**entry, "trakt": {**entry["trakt"], "externals": externals}}, entry["origin"])
+    return _with_externals(entry, ids)
 
 
 def movie_entry(mapping: Mapping, movie: Movie, letterboxd: Letterboxd | None = None) -> dict[str, Any]:
@@ -289,7 +293,12 @@ def movie_entry(mapping: Mapping, movie: Movie, letterboxd: Letterboxd | None = 
 
 def with_letterboxd(entry: dict[str, Any], ids: Letterboxd | None) -> dict[str, Any]:
     """A published movie entry with ``externals.letterboxd`` set to ``ids`` in both copies."""
-    externals = {**entry["trakt"]["externals"], "letterboxd": letterboxd_json(ids)}
+    return _with_externals(entry, {"letterboxd": letterboxd_json(ids)})
+
+
+def _with_externals(entry: dict[str, Any], changed: dict[str, Any]) -> dict[str, Any]:
+    """A published entry with these keys of ``externals`` changed, in both copies (``republished``)."""
+    externals = {**entry["trakt"]["externals"], **changed}
     return republished({**entry, "trakt": {**entry["trakt"], "externals": externals}}, entry["origin"])
 
 
@@ -320,7 +329,7 @@ def published_mapping(kind: Kind, entry: dict[str, Any]) -> Mapping:
         season=int(season["number"]) if kind == "shows" and isinstance(season, dict) else None,
         source=PUBLISHED_BEFORE,
         origin=entry.get("origin", "upstream"),
-        episodes=(int(episodes["season"]), int(episodes["offset"])) if split else None,
+        episodes=episodes_of(episodes) if split else None,
     )
 
 

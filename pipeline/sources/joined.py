@@ -21,6 +21,14 @@ class Joined:
     shinkro: ShinkroRow | None
 
 
+def sole_row(joined: Joined) -> AnimeListsRow | None:
+    """The Anime-Lists row of a MAL id that is one AniDB entry, and that AniDB entry's only MAL id; else None
+    (several AniDB entries, or an AniDB entry's offsets shared by several MAL ids)."""
+    if len(joined.lists) != 1 or len(joined.ids) != 1 or len(joined.ids[0].mal_ids) != 1:
+        return None
+    return joined.lists[0]
+
+
 def join(
     lists: Iterable[AnimeListsRow], ids: Iterable[AnimeIdsRow], shinkro: Iterable[ShinkroRow]
 ) -> dict[int, Joined]:

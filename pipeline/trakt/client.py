@@ -173,6 +173,14 @@ def _seconds_header(response: requests.Response, now: float) -> float | None:
     return max(0.0, until.replace(tzinfo=until.tzinfo or UTC).timestamp() - now)
 
 
+def show_path(trakt_id: int) -> str:
+    return f"/shows/{trakt_id}"
+
+
+def movie_path(trakt_id: int) -> str:
+    return f"/movies/{trakt_id}"
+
+
 def seasons_path(trakt_id: int) -> str:
     """The seasons of a show with their episode counts (``extended=full``; the default level has none)."""
     return f"/shows/{trakt_id}/seasons?extended=full"
@@ -180,7 +188,7 @@ def seasons_path(trakt_id: int) -> str:
 
 def _lookup_paths(kind: Literal["shows", "movies"], trakt_id: int) -> list[str]:
     """What ``look_up`` may ask about one id: the movie, or the show and its seasons."""
-    return [f"/movies/{trakt_id}"] if kind == "movies" else [f"/shows/{trakt_id}", seasons_path(trakt_id)]
+    return [movie_path(trakt_id)] if kind == "movies" else [show_path(trakt_id), seasons_path(trakt_id)]
 
 
 def search_path(id_kind: str, external_id: int | str, wanted: str) -> str:
@@ -279,13 +287,13 @@ class TraktClient:
             self.session.cache.delete(*keys)
 
     def show(self, trakt_id: int) -> Answer[Show]:
-        return self._parsed(f"/shows/{trakt_id}", parse_show)
+        return self._parsed(show_path(trakt_id), parse_show)
 
     def seasons(self, trakt_id: int) -> Answer[list[Season]]:
         return self._parsed(seasons_path(trakt_id), parse_seasons)
 
     def movie(self, trakt_id: int) -> Answer[Movie]:
-        return self._parsed(f"/movies/{trakt_id}", parse_movie)
+        return self._parsed(movie_path(trakt_id), parse_movie)
 
     def search(
         self, id_kind: Literal["tmdb", "tvdb", "imdb"], external_id: int | str, wanted: Literal["show", "movie"]
@@ -330,8 +338,8 @@ class TraktClient:
     def look_up_cached(self, kind: Literal["shows", "movies"], trakt_id: int) -> bool:
         """Like ``look_up`` from fresh cached answers only; False when any answer needs Trakt."""
         if kind == "movies":
-            return self._cached(f"/movies/{trakt_id}")
-        if not self._cached(f"/shows/{trakt_id}"):
+            return self._cached(movie_path(trakt_id))
+        if not self._cached(show_path(trakt_id)):
             return False
         return self.show(trakt_id).status != "ok" or self._cached(seasons_path(trakt_id))
 
